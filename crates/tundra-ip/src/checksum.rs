@@ -1,0 +1,117 @@
+//! The Internet checksum (RFC 1071): the 16-bit one's complement of the one's
+//! complement sum of the data, taken 16 bits at a time.
+//!
+//! [`data`] folds a byte slice into a partial sum; [`combine`] adds partial sums (RFC
+//! 1071 §2(B): the sum is commutative and associative, so a header, a pseudo-header and
+//! a payload can be summed separately); the caller takes `!` of the final sum to get
+//! the field value. A received header whose sum including the checksum field folds to
+//! `0xffff` is valid (RFC 1071 §1).
+
+use core::net::Ipv4Addr;
+
+use crate::IpProtocol;
+
+/// The one's complement sum of `data` as big-endian 16-bit words, folded to 16 bits.
+/// An odd trailing byte is padded with a zero byte on the right (RFC 1071 §4.1).
+pub fn data(mut data: &[u8]) -> u16 {
+    let mut acc: u64 = 0;
+    // Sum 8 bytes at a time into a 64-bit accumulator; carries are folded at the end
+    // (RFC 1071 §2(C) "deferred carries"). 2^32 chunks would be needed to overflow.
+    while data.len() >= 8 {
+        let (chunk, rest) = data.split_at(8);
+        acc += u16::from_be_bytes([chunk[0], chunk[1]]) as u64
+            + u16::from_be_bytes([chunk[2], chunk[3]]) as u64
+            + u16::from_be_bytes([chunk[4], chunk[5]]) as u64
+            + u16::from_be_bytes([chunk[6], chunk[7]]) as u64;
+        data = rest;
+    }
+    while data.len() >= 2 {
+        acc += u16::from_be_bytes([data[0], data[1]]) as u64;
+        data = &data[2..];
+    }
+    if let [last] = data {
+        acc += (*last as u64) << 8;
+    }
+    fold(acc)
+}
+
+/// Adds partial sums produced by [`data`] or [`pseudo_header`] with end-around carry.
+pub fn combine(sums: &[u16]) -> u16 {
+    fold(sums.iter().map(|&s| s as u64).sum())
+}
+
+/// The partial sum of the IPv4 pseudo-header used by TCP and UDP (RFC 9293 §3.1,
+/// RFC 768): source, destination, zero, protocol, and the upper-layer length.
+pub fn pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, length: u32) -> u16 {
+    let mut buf = [0u8; 12];
+    buf[0..4].copy_from_slice(&src.octets());
+    buf[4..8].copy_from_slice(&dst.octets());
+    buf[9] = u8::from(protocol);
+    buf[10..12].copy_from_slice(&(length as u16).to_be_bytes());
+    data(&buf)
+}
+
+fn fold(mut acc: u64) -> u16 {
+    while acc >> 16 != 0 {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    acc as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 1071 §3 numerical example: bytes 00 01 f2 03 f4 f5 f6 f7 sum to ddf2.
+    #[test]
+    fn rfc1071_section3_example() {
+        let bytes = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(data(&bytes), 0xddf2);
+        // Byte-order independence (§2(B)): swapped input gives the swapped sum.
+        let swapped = [0x01, 0x00, 0x03, 0xf2, 0xf5, 0xf4, 0xf7, 0xf6];
+        assert_eq!(data(&swapped), 0xf2dd);
+    }
+
+    #[test]
+    fn odd_length_pads_with_zero() {
+        assert_eq!(data(&[0xab]), 0xab00);
+        assert_eq!(data(&[0x00, 0x01, 0xab]), 0xab01);
+    }
+
+    #[test]
+    fn combine_equals_sum_of_concatenation() {
+        let a = [0x45u8, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00];
+        let b = [0x40u8, 0x11, 0x00, 0x00, 0xc0, 0xa8];
+        let mut all = a.to_vec();
+        all.extend_from_slice(&b);
+        assert_eq!(combine(&[data(&a), data(&b)]), data(&all));
+    }
+
+    /// The IPv4 header from Wikipedia's checksum example: checksum field b861.
+    #[test]
+    fn ipv4_header_checksum_example() {
+        let mut hdr = [
+            0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8,
+            0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
+        ];
+        assert_eq!(!data(&hdr), 0xb861);
+        hdr[10..12].copy_from_slice(&0xb861u16.to_be_bytes());
+        assert_eq!(data(&hdr), 0xffff, "a valid header sums to all ones");
+    }
+
+    #[test]
+    fn long_input_matches_naive_sum() {
+        let bytes: Vec<u8> = (0..4099u32).map(|i| (i * 31 + 7) as u8).collect();
+        let mut naive: u32 = 0;
+        for pair in bytes.chunks(2) {
+            let w = if pair.len() == 2 {
+                u16::from_be_bytes([pair[0], pair[1]])
+            } else {
+                (pair[0] as u16) << 8
+            };
+            naive += w as u32;
+            naive = (naive & 0xffff) + (naive >> 16);
+        }
+        assert_eq!(data(&bytes), naive as u16);
+    }
+}
