@@ -1,0 +1,157 @@
+//! The one poll loop.
+//!
+//! ```text
+//! loop {
+//!     now      = clock.now()
+//!     deadline = step(now, device)      // the stack reads every frame, fires timers,
+//!                                       // runs services, writes every queued frame
+//!     wait until the device is readable, `deadline` passes, or a signal arrives
+//! }
+//! ```
+//!
+//! There is no fixed tick: the wait is exactly as long as the stack asks for (with
+//! `ppoll`'s nanosecond timeout), and a frame wakes it at once. SIGINT and SIGTERM are
+//! delivered through a self-pipe that is part of the same wait, so Ctrl-C ends the loop
+//! cleanly and the caller can flush its pcap.
+
+#![allow(unsafe_code)]
+
+use std::io::{self, Read};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+
+use tundra_core::Instant;
+
+use crate::{Clock, TunError};
+
+/// A stop request from SIGINT/SIGTERM, readable as a file descriptor.
+#[derive(Debug)]
+pub struct Stop {
+    read: UnixStream,
+    _write: OwnedFd,
+    requested: bool,
+}
+
+impl Stop {
+    /// Installs handlers for SIGINT and SIGTERM that make [`Stop::requested`] true and
+    /// wake the driver's wait.
+    pub fn on_signals() -> Result<Stop, TunError> {
+        let io_err = |what| move |source| TunError::Io { what, source };
+        let (read, write) = UnixStream::pair().map_err(io_err("creating the signal pipe"))?;
+        read.set_nonblocking(true)
+            .map_err(io_err("creating the signal pipe"))?;
+        write
+            .set_nonblocking(true)
+            .map_err(io_err("creating the signal pipe"))?;
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let w = write
+                .try_clone()
+                .map_err(io_err("registering signal handlers"))?;
+            signal_hook::low_level::pipe::register(sig, w)
+                .map_err(io_err("registering signal handlers"))?;
+        }
+        Ok(Stop {
+            read,
+            _write: OwnedFd::from(write),
+            requested: false,
+        })
+    }
+
+    /// True once a signal has arrived.
+    pub fn requested(&mut self) -> bool {
+        let mut buf = [0u8; 16];
+        while let Ok(n) = self.read.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.requested = true;
+        }
+        self.requested
+    }
+
+    fn fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+}
+
+/// Runs a stack step function against a device until a stop signal.
+#[derive(Debug)]
+pub struct Driver {
+    clock: Clock,
+    stop: Stop,
+}
+
+impl Driver {
+    /// A driver with its own clock starting now.
+    pub fn new(clock: Clock, stop: Stop) -> Driver {
+        Driver { clock, stop }
+    }
+
+    /// The driver's clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Loops until SIGINT/SIGTERM or until `step` returns `Err`. `step` gets the current
+    /// time and the device, does all the work that is due, and returns the next
+    /// deadline (`None` = only a frame or a signal can make more work).
+    pub fn run<D: AsRawFd>(
+        &mut self,
+        device: &mut D,
+        mut step: impl FnMut(Instant, &mut D) -> Result<Option<Instant>, TunError>,
+    ) -> Result<(), TunError> {
+        loop {
+            if self.stop.requested() {
+                log::info!("stop requested");
+                return Ok(());
+            }
+            let deadline = step(self.clock.now(), device)?;
+            let timeout = deadline.map(|d| self.clock.until(d));
+            if timeout == Some(std::time::Duration::ZERO) {
+                continue;
+            }
+            self.wait(device.as_raw_fd(), timeout)?;
+        }
+    }
+
+    fn wait(&self, fd: RawFd, timeout: Option<std::time::Duration>) -> Result<(), TunError> {
+        let mut fds = [
+            libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: self.stop.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        let ts = timeout.map(|t| libc::timespec {
+            tv_sec: t.as_secs().min(i32::MAX as u64) as libc::time_t,
+            tv_nsec: t.subsec_nanos() as libc::c_long,
+        });
+        let ts_ptr = ts
+            .as_ref()
+            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: `fds` and `ts` live across the call; a null sigmask keeps ours.
+        let rc = unsafe {
+            libc::ppoll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                ts_ptr,
+                std::ptr::null(),
+            )
+        };
+        if rc < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(TunError::Io {
+                    what: "waiting on the device (ppoll)",
+                    source: err,
+                });
+            }
+        }
+        Ok(())
+    }
+}

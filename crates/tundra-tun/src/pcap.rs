@@ -1,0 +1,162 @@
+//! [`PcapTap`]: a [`Device`] wrapper that records every frame in both directions.
+//!
+//! The link type follows the medium: `LINKTYPE_RAW` (101) for TUN, where frames are
+//! bare IP packets, and `LINKTYPE_ETHERNET` (1) for TAP. Timestamps are the stack's
+//! virtual time plus the wall-clock time of its epoch, so Wireshark shows real dates
+//! and a replayed capture keeps its recorded spacing.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::rc::Rc;
+
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+use pcap_file::DataLink;
+use tundra_core::Instant;
+use tundra_stack::{Device, Medium};
+
+use crate::TunError;
+
+/// The pcap link type for frames of `medium`.
+pub fn datalink(medium: Medium) -> DataLink {
+    match medium {
+        Medium::Ip => DataLink::RAW,
+        Medium::Ethernet => DataLink::ETHERNET,
+    }
+}
+
+/// Records frames passing through the wrapped device into a pcap stream.
+pub struct PcapTap<D: Device, W: Write = BufWriter<File>> {
+    inner: D,
+    writer: PcapWriter<Shared<W>>,
+    // `PcapWriter` has no `flush` or `get_mut`, so we keep a second handle on the sink.
+    sink: Shared<W>,
+    time_base: std::time::Duration,
+    failed: bool,
+}
+
+impl<D: Device> PcapTap<D, BufWriter<File>> {
+    /// Wraps `inner`, creating (truncating) the pcap file at `path`. `time_base` is the
+    /// wall-clock time (since the Unix epoch) of the stack's `Instant::ZERO`.
+    pub fn create(inner: D, path: &Path, time_base: std::time::Duration) -> Result<Self, TunError> {
+        let err = |e: &dyn std::fmt::Display| TunError::Pcap {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = File::create(path).map_err(|e| err(&e))?;
+        Self::new(inner, BufWriter::new(file), time_base).map_err(|e| err(&e))
+    }
+}
+
+impl<D: Device, W: Write> PcapTap<D, W> {
+    /// Wraps `inner`, writing the pcap header to `writer` now.
+    pub fn new(
+        inner: D,
+        writer: W,
+        time_base: std::time::Duration,
+    ) -> Result<Self, pcap_file::PcapError> {
+        let header = PcapHeader {
+            datalink: datalink(inner.medium()),
+            snaplen: 262_144,
+            ..PcapHeader::default()
+        };
+        let sink = Shared(Rc::new(RefCell::new(writer)));
+        Ok(PcapTap {
+            writer: PcapWriter::with_header(sink.clone(), header)?,
+            sink,
+            inner,
+            time_base,
+            failed: false,
+        })
+    }
+
+    /// The wrapped device.
+    pub fn inner(&self) -> &D {
+        &self.inner
+    }
+
+    /// The wrapped device, mutably.
+    pub fn inner_mut(&mut self) -> &mut D {
+        &mut self.inner
+    }
+
+    /// Flushes buffered records to the underlying writer.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.sink.flush()
+    }
+
+    /// Runs `f` on the pcap sink (e.g. to read back an in-memory capture in tests).
+    pub fn with_sink<R>(&self, f: impl FnOnce(&mut W) -> R) -> R {
+        let _ = self.sink.0.borrow_mut().flush();
+        f(&mut self.sink.0.borrow_mut())
+    }
+
+    fn record(&mut self, now: Instant, frame: &[u8]) {
+        if self.failed {
+            return;
+        }
+        let ts =
+            self.time_base + std::time::Duration::from_micros(now.total_micros().max(0) as u64);
+        let packet = PcapPacket::new(ts, frame.len() as u32, frame);
+        if let Err(e) = self.writer.write_packet(&packet) {
+            // A full disk must not stop the stack; say so once and stop recording.
+            log::error!("pcap: write failed, recording stopped: {e}");
+            self.failed = true;
+        }
+    }
+}
+
+impl<D: Device, W: Write> Device for PcapTap<D, W> {
+    fn medium(&self) -> Medium {
+        self.inner.medium()
+    }
+
+    fn mtu(&self) -> usize {
+        self.inner.mtu()
+    }
+
+    fn receive(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let n = self.inner.receive(now, buf)?;
+        self.record(now, &buf[..n]);
+        Some(n)
+    }
+
+    fn transmit(&mut self, now: Instant, frame: &[u8]) {
+        self.record(now, frame);
+        self.inner.transmit(now, frame)
+    }
+}
+
+impl<D: Device, W: Write> Drop for PcapTap<D, W> {
+    fn drop(&mut self) {
+        let _ = self.sink.flush();
+    }
+}
+
+/// A writer shared between the `PcapWriter` and the tap.
+struct Shared<W>(Rc<RefCell<W>>);
+
+impl<W> Clone for Shared<W> {
+    fn clone(&self) -> Self {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.borrow_mut().write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+impl<D: Device + std::os::fd::AsRawFd, W: Write> std::os::fd::AsRawFd for PcapTap<D, W> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.inner.as_raw_fd()
+    }
+}
