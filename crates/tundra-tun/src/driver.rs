@@ -74,6 +74,15 @@ impl Stop {
     }
 }
 
+/// What a step asks the driver to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Wait for a frame, a signal, or this deadline (`None`: no deadline).
+    Wait(Option<Instant>),
+    /// Leave the loop: the work is done (e.g. `tundra ping` sent its last probe).
+    Exit,
+}
+
 /// Runs a stack step function against a device until a stop signal.
 #[derive(Debug)]
 pub struct Driver {
@@ -92,20 +101,23 @@ impl Driver {
         self.clock
     }
 
-    /// Loops until SIGINT/SIGTERM or until `step` returns `Err`. `step` gets the current
-    /// time and the device, does all the work that is due, and returns the next
-    /// deadline (`None` = only a frame or a signal can make more work).
+    /// Loops until SIGINT/SIGTERM, until `step` returns [`Next::Exit`], or until it
+    /// fails. `step` gets the current time and the device, does all the work that is
+    /// due, and says what to wait for. Returns true if a signal ended the loop.
     pub fn run<D: AsRawFd>(
         &mut self,
         device: &mut D,
-        mut step: impl FnMut(Instant, &mut D) -> Result<Option<Instant>, TunError>,
-    ) -> Result<(), TunError> {
+        mut step: impl FnMut(Instant, &mut D) -> Result<Next, TunError>,
+    ) -> Result<bool, TunError> {
         loop {
             if self.stop.requested() {
                 log::info!("stop requested");
-                return Ok(());
+                return Ok(true);
             }
-            let deadline = step(self.clock.now(), device)?;
+            let deadline = match step(self.clock.now(), device)? {
+                Next::Wait(deadline) => deadline,
+                Next::Exit => return Ok(false),
+            };
             let timeout = deadline.map(|d| self.clock.until(d));
             if timeout == Some(std::time::Duration::ZERO) {
                 continue;

@@ -3,7 +3,8 @@
 //! The link type follows the medium: `LINKTYPE_RAW` (101) for TUN, where frames are
 //! bare IP packets, and `LINKTYPE_ETHERNET` (1) for TAP. Timestamps are the stack's
 //! virtual time plus the wall-clock time of its epoch, so Wireshark shows real dates
-//! and a replayed capture keeps its recorded spacing.
+//! and a replayed capture keeps its recorded spacing. A tap without a file
+//! ([`PcapTap::passthrough`]) records nothing and costs one branch per frame.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -29,6 +30,10 @@ pub fn datalink(medium: Medium) -> DataLink {
 /// Records frames passing through the wrapped device into a pcap stream.
 pub struct PcapTap<D: Device, W: Write = BufWriter<File>> {
     inner: D,
+    recorder: Option<Recorder<W>>,
+}
+
+struct Recorder<W: Write> {
     writer: PcapWriter<Shared<W>>,
     // `PcapWriter` has no `flush` or `get_mut`, so we keep a second handle on the sink.
     sink: Shared<W>,
@@ -63,12 +68,22 @@ impl<D: Device, W: Write> PcapTap<D, W> {
         };
         let sink = Shared(Rc::new(RefCell::new(writer)));
         Ok(PcapTap {
-            writer: PcapWriter::with_header(sink.clone(), header)?,
-            sink,
+            recorder: Some(Recorder {
+                writer: PcapWriter::with_header(sink.clone(), header)?,
+                sink,
+                time_base,
+                failed: false,
+            }),
             inner,
-            time_base,
-            failed: false,
         })
+    }
+
+    /// Wraps `inner` without recording anything.
+    pub fn passthrough(inner: D) -> Self {
+        PcapTap {
+            inner,
+            recorder: None,
+        }
     }
 
     /// The wrapped device.
@@ -83,26 +98,31 @@ impl<D: Device, W: Write> PcapTap<D, W> {
 
     /// Flushes buffered records to the underlying writer.
     pub fn flush(&mut self) -> std::io::Result<()> {
-        self.sink.flush()
+        match &mut self.recorder {
+            Some(r) => r.sink.flush(),
+            None => Ok(()),
+        }
     }
 
-    /// Runs `f` on the pcap sink (e.g. to read back an in-memory capture in tests).
-    pub fn with_sink<R>(&self, f: impl FnOnce(&mut W) -> R) -> R {
-        let _ = self.sink.0.borrow_mut().flush();
-        f(&mut self.sink.0.borrow_mut())
+    /// Runs `f` on the pcap sink, if recording (e.g. to read back an in-memory capture).
+    pub fn with_sink<R>(&self, f: impl FnOnce(&mut W) -> R) -> Option<R> {
+        let r = self.recorder.as_ref()?;
+        let mut sink = r.sink.0.borrow_mut();
+        let _ = sink.flush();
+        Some(f(&mut sink))
     }
 
     fn record(&mut self, now: Instant, frame: &[u8]) {
-        if self.failed {
+        let Some(r) = &mut self.recorder else { return };
+        if r.failed {
             return;
         }
-        let ts =
-            self.time_base + std::time::Duration::from_micros(now.total_micros().max(0) as u64);
+        let ts = r.time_base + std::time::Duration::from_micros(now.total_micros().max(0) as u64);
         let packet = PcapPacket::new(ts, frame.len() as u32, frame);
-        if let Err(e) = self.writer.write_packet(&packet) {
+        if let Err(e) = r.writer.write_packet(&packet) {
             // A full disk must not stop the stack; say so once and stop recording.
             log::error!("pcap: write failed, recording stopped: {e}");
-            self.failed = true;
+            r.failed = true;
         }
     }
 }
@@ -130,7 +150,13 @@ impl<D: Device, W: Write> Device for PcapTap<D, W> {
 
 impl<D: Device, W: Write> Drop for PcapTap<D, W> {
     fn drop(&mut self) {
-        let _ = self.sink.flush();
+        let _ = self.flush();
+    }
+}
+
+impl<D: Device + std::os::fd::AsRawFd, W: Write> std::os::fd::AsRawFd for PcapTap<D, W> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.inner.as_raw_fd()
     }
 }
 
@@ -155,8 +181,43 @@ impl<W: Write> Write for Shared<W> {
     }
 }
 
-impl<D: Device + std::os::fd::AsRawFd, W: Write> std::os::fd::AsRawFd for PcapTap<D, W> {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.inner.as_raw_fd()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Loop(Vec<Vec<u8>>);
+    impl Device for Loop {
+        fn medium(&self) -> Medium {
+            Medium::Ip
+        }
+        fn mtu(&self) -> usize {
+            1500
+        }
+        fn receive(&mut self, _now: Instant, buf: &mut [u8]) -> Option<usize> {
+            let f = self.0.pop()?;
+            buf[..f.len()].copy_from_slice(&f);
+            Some(f.len())
+        }
+        fn transmit(&mut self, _now: Instant, frame: &[u8]) {
+            self.0.push(frame.to_vec());
+        }
+    }
+
+    #[test]
+    fn records_both_directions_with_raw_ip_linktype() {
+        let base = std::time::Duration::from_secs(1_700_000_000);
+        let mut tap = PcapTap::new(Loop(vec![]), Vec::new(), base).unwrap();
+        tap.transmit(Instant::from_millis(5), &[0x45, 0, 0, 20]);
+        let mut buf = [0u8; 64];
+        assert_eq!(tap.receive(Instant::from_millis(7), &mut buf), Some(4));
+        let bytes = tap.with_sink(|w| w.clone()).unwrap();
+        let mut reader = pcap_file::pcap::PcapReader::new(&bytes[..]).unwrap();
+        assert_eq!(reader.header().datalink, DataLink::RAW);
+        let first = reader.next_packet().unwrap().unwrap();
+        assert_eq!(first.timestamp, base + std::time::Duration::from_millis(5));
+        assert_eq!(&first.data[..], &[0x45, 0, 0, 20]);
+        let second = reader.next_packet().unwrap().unwrap();
+        assert_eq!(second.timestamp, base + std::time::Duration::from_millis(7));
+        assert!(reader.next_packet().is_none());
     }
 }
