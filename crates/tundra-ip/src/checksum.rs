@@ -51,6 +51,21 @@ pub fn pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, length:
     data(&buf)
 }
 
+/// Whether a parser checks the checksum of what it reads.
+///
+/// `Verify` is the default and what the network demands (RFC 1122 §3.2.1.2: a datagram
+/// whose header checksum fails MUST be silently discarded). `Ignore` exists for bytes
+/// whose checksum was never computed, such as a capture taken on the sending side of a
+/// device that offloads checksums to the hardware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChecksumMode {
+    /// Reject the packet with `Error::BadChecksum` when the checksum does not verify.
+    #[default]
+    Verify,
+    /// Accept the packet whatever its checksum field holds.
+    Ignore,
+}
+
 fn fold(mut acc: u64) -> u16 {
     while acc >> 16 != 0 {
         acc = (acc & 0xffff) + (acc >> 16);
