@@ -117,3 +117,105 @@ impl fmt::Display for Ipv4Cidr {
         write!(f, "{}/{}", self.address, self.prefix_len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(s: &str) -> Ipv4Cidr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_slash_24_interface_address() {
+        let c = cidr("10.0.0.2/24");
+        assert_eq!(c.address(), Ipv4Addr::new(10, 0, 0, 2));
+        assert_eq!(c.prefix_len(), 24);
+        assert_eq!(c.netmask(), Ipv4Addr::new(255, 255, 255, 0));
+        assert_eq!(c.network(), Ipv4Addr::new(10, 0, 0, 0));
+        assert_eq!(c.broadcast(), Some(Ipv4Addr::new(10, 0, 0, 255)));
+        assert!(c.contains_addr(Ipv4Addr::new(10, 0, 0, 1)));
+        assert!(c.contains_addr(Ipv4Addr::new(10, 0, 0, 255)));
+        assert!(!c.contains_addr(Ipv4Addr::new(10, 0, 1, 1)));
+        assert!(!c.contains_addr(Ipv4Addr::new(11, 0, 0, 2)));
+        assert_eq!(c.to_string(), "10.0.0.2/24");
+    }
+
+    /// A prefix that is not a byte boundary: 172.16.5.9/20 is in 172.16.0.0 -
+    /// 172.16.15.255.
+    #[test]
+    fn a_slash_20() {
+        let c = cidr("172.16.5.9/20");
+        assert_eq!(c.netmask(), Ipv4Addr::new(255, 255, 240, 0));
+        assert_eq!(c.network(), Ipv4Addr::new(172, 16, 0, 0));
+        assert_eq!(c.broadcast(), Some(Ipv4Addr::new(172, 16, 15, 255)));
+        assert!(c.contains_addr(Ipv4Addr::new(172, 16, 15, 254)));
+        assert!(!c.contains_addr(Ipv4Addr::new(172, 16, 16, 0)));
+    }
+
+    /// The edges: /0 holds everything, /32 one host, /31 two hosts and no broadcast
+    /// (RFC 3021 §2.1).
+    #[test]
+    fn edge_prefixes() {
+        let all = cidr("192.0.2.7/0");
+        assert_eq!(all.netmask(), Ipv4Addr::new(0, 0, 0, 0));
+        assert_eq!(all.network(), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(all.broadcast(), Some(Ipv4Addr::BROADCAST));
+        assert!(all.contains_addr(Ipv4Addr::new(8, 8, 8, 8)));
+
+        let host = cidr("192.0.2.7/32");
+        assert_eq!(host.netmask(), Ipv4Addr::BROADCAST);
+        assert_eq!(host.network(), Ipv4Addr::new(192, 0, 2, 7));
+        assert_eq!(host.broadcast(), None);
+        assert!(host.contains_addr(Ipv4Addr::new(192, 0, 2, 7)));
+        assert!(!host.contains_addr(Ipv4Addr::new(192, 0, 2, 6)));
+
+        let point_to_point = cidr("192.0.2.6/31");
+        assert_eq!(point_to_point.broadcast(), None);
+        assert!(point_to_point.contains_addr(Ipv4Addr::new(192, 0, 2, 7)));
+        assert!(!point_to_point.contains_addr(Ipv4Addr::new(192, 0, 2, 8)));
+
+        assert_eq!(
+            cidr("192.0.2.6/30").broadcast(),
+            Some(Ipv4Addr::new(192, 0, 2, 7))
+        );
+    }
+
+    #[test]
+    fn new_checks_the_prefix_length() {
+        let addr = Ipv4Addr::new(10, 0, 0, 2);
+        assert_eq!(Ipv4Cidr::new(addr, 32).map(|c| c.prefix_len()), Ok(32));
+        assert_eq!(Ipv4Cidr::new(addr, 33), Err(CidrError::PrefixTooLong));
+        assert_eq!(Ipv4Cidr::new(addr, 255), Err(CidrError::PrefixTooLong));
+    }
+
+    #[test]
+    fn from_str_errors() {
+        let err = |s: &str| s.parse::<Ipv4Cidr>().unwrap_err();
+        assert_eq!(err("10.0.0.2"), CidrError::MissingPrefix);
+        assert_eq!(err(""), CidrError::MissingPrefix);
+        assert_eq!(err("10.0.0/24"), CidrError::BadAddress);
+        assert_eq!(err("10.0.0.256/24"), CidrError::BadAddress);
+        assert_eq!(err("/24"), CidrError::BadAddress);
+        assert_eq!(err("10.0.0.2/"), CidrError::BadPrefix);
+        assert_eq!(err("10.0.0.2/+24"), CidrError::BadPrefix);
+        assert_eq!(err("10.0.0.2/-1"), CidrError::BadPrefix);
+        assert_eq!(err("10.0.0.2/24/8"), CidrError::BadPrefix);
+        assert_eq!(err("10.0.0.2/ 24"), CidrError::BadPrefix);
+        assert_eq!(err("10.0.0.2/1000"), CidrError::BadPrefix);
+        assert_eq!(err("10.0.0.2/33"), CidrError::PrefixTooLong);
+        assert_eq!(err("10.0.0.2/999"), CidrError::PrefixTooLong);
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in [
+            "0.0.0.0/0",
+            "10.0.0.2/24",
+            "255.255.255.255/32",
+            "192.0.2.6/31",
+        ] {
+            assert_eq!(cidr(s).to_string(), s);
+        }
+    }
+}

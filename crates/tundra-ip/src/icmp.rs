@@ -952,3 +952,520 @@ fn read_u16(buf: &[u8], range: Range<usize>) -> u16 {
 fn write_u16(buf: &mut [u8], range: Range<usize>, value: u16) {
     buf[range].copy_from_slice(&value.to_be_bytes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST_A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+    const HOST_B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+    fn emit(repr: &Icmpv4Repr<'_>) -> Vec<u8> {
+        let mut buf = vec![0u8; repr.buffer_len()];
+        repr.emit(&mut Icmpv4Packet::new_unchecked(&mut buf[..]));
+        buf
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Icmpv4Repr<'_>, Error> {
+        Icmpv4Repr::parse(&Icmpv4Packet::new_unchecked(bytes), ChecksumMode::Verify)
+    }
+
+    /// Wraps an ICMP message in an IPv4 datagram from `src` to `dst`.
+    fn in_ipv4(src: Ipv4Addr, dst: Ipv4Addr, icmp: &Icmpv4Repr<'_>) -> Vec<u8> {
+        let ip = Ipv4Repr {
+            src_addr: src,
+            dst_addr: dst,
+            protocol: IpProtocol::Icmp,
+            payload_len: icmp.buffer_len(),
+            ttl: 64,
+            ident: 0x0001,
+            dont_frag: false,
+            more_frags: false,
+            frag_offset: 0,
+            dscp_ecn: 0,
+        };
+        let mut buf = vec![0u8; ip.total_len()];
+        let mut packet = Ipv4Packet::new_unchecked(&mut buf[..]);
+        ip.emit(&mut packet);
+        icmp.emit(&mut Icmpv4Packet::new_unchecked(packet.payload_mut()));
+        buf
+    }
+
+    /// A DNS query from A:40000 to B:53 with 12 bytes of data: the datagram that a
+    /// port unreachable will quote.
+    fn udp_datagram() -> (Ipv4Repr, Vec<u8>) {
+        let header = Ipv4Repr {
+            src_addr: HOST_A,
+            dst_addr: HOST_B,
+            protocol: IpProtocol::Udp,
+            payload_len: 20,
+            ttl: 64,
+            ident: 0x4242,
+            dont_frag: true,
+            more_frags: false,
+            frag_offset: 0,
+            dscp_ecn: 0,
+        };
+        let mut udp = vec![0x9c, 0x40, 0x00, 0x35, 0x00, 0x14, 0x12, 0x34];
+        udp.extend_from_slice(b"query bytes!");
+        (header, udp)
+    }
+
+    /// The request's data pattern, different for every byte position.
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 + 3) as u8).collect()
+    }
+
+    /// RFC 792 and RFC 1122 §3.2.2.6: the reply carries the request's identifier,
+    /// sequence number and data unchanged; sizes 0, `ping`'s default 56, and 1472 (a
+    /// full 1500-byte Ethernet MTU).
+    #[test]
+    fn echo_request_becomes_a_reply_with_the_same_ident_seq_and_data() {
+        for size in [0, 56, 1472] {
+            let data = pattern(size);
+            let request = Icmpv4Repr::EchoRequest {
+                ident: 0x1234,
+                seq_no: 0xbeef,
+                data: &data,
+            };
+            let wire = in_ipv4(HOST_A, HOST_B, &request);
+            assert_eq!(wire.len(), 20 + 8 + size);
+
+            // The receiver's side: IPv4, then ICMP.
+            let ip = Ipv4Packet::new_checked(&wire[..]).unwrap();
+            let ip_repr = Ipv4Repr::parse(&ip, ChecksumMode::Verify).unwrap();
+            let icmp = Icmpv4Packet::new_checked(ip.payload()).unwrap();
+            let Icmpv4Repr::EchoRequest {
+                ident,
+                seq_no,
+                data: echoed,
+            } = Icmpv4Repr::parse(&icmp, ChecksumMode::Verify).unwrap()
+            else {
+                panic!("not an echo request");
+            };
+            let reply = Icmpv4Repr::EchoReply {
+                ident,
+                seq_no,
+                data: echoed,
+            };
+            let reply_wire = in_ipv4(ip_repr.dst_addr, ip_repr.src_addr, &reply);
+
+            // The pinger's side.
+            let ip = Ipv4Packet::new_checked(&reply_wire[..]).unwrap();
+            assert_eq!(ip.src_addr(), HOST_B);
+            let icmp = Icmpv4Packet::new_checked(ip.payload()).unwrap();
+            assert_eq!(icmp.msg_type(), Icmpv4Message::EchoReply);
+            assert!(icmp.verify_checksum());
+            assert_eq!(
+                Icmpv4Repr::parse(&icmp, ChecksumMode::Verify),
+                Ok(Icmpv4Repr::EchoReply {
+                    ident: 0x1234,
+                    seq_no: 0xbeef,
+                    data: &data,
+                }),
+                "size {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn echo_accessors_read_the_header() {
+        let data = pattern(3);
+        let wire = emit(&Icmpv4Repr::EchoRequest {
+            ident: 0xabcd,
+            seq_no: 0x0102,
+            data: &data,
+        });
+        assert_eq!(&wire[..2], &[0x08, 0x00]);
+        assert_eq!(&wire[4..8], &[0xab, 0xcd, 0x01, 0x02]);
+        let packet = Icmpv4Packet::new_checked(&wire[..]).unwrap();
+        assert_eq!(packet.echo_ident(), 0xabcd);
+        assert_eq!(packet.echo_seq_no(), 0x0102);
+        assert_eq!(packet.rest_of_header(), [0xab, 0xcd, 0x01, 0x02]);
+        assert_eq!(packet.data(), &data[..]);
+        // An odd length is summed with a zero pad byte (RFC 1071 §4.1).
+        assert!(packet.verify_checksum());
+    }
+
+    #[test]
+    fn shorter_than_the_header_is_truncated() {
+        let wire = emit(&Icmpv4Repr::EchoRequest {
+            ident: 1,
+            seq_no: 1,
+            data: &[],
+        });
+        for len in 0..ICMPV4_HEADER_LEN {
+            assert_eq!(parse(&wire[..len]), Err(Error::Truncated), "len {len}");
+            assert_eq!(
+                Icmpv4Packet::new_checked(&wire[..len]).err(),
+                Some(Error::Truncated)
+            );
+        }
+        assert!(parse(&wire).is_ok());
+    }
+
+    /// RFC 792: the checksum covers the whole message, data included.
+    #[test]
+    fn bad_checksum_is_rejected_unless_ignored() {
+        let data = pattern(56);
+        let mut wire = emit(&Icmpv4Repr::EchoRequest {
+            ident: 7,
+            seq_no: 9,
+            data: &data,
+        });
+        wire[40] ^= 0x01;
+        assert_eq!(parse(&wire), Err(Error::BadChecksum));
+        let packet = Icmpv4Packet::new_checked(&wire[..]).unwrap();
+        let repr = Icmpv4Repr::parse(&packet, ChecksumMode::Ignore).unwrap();
+        assert!(matches!(repr, Icmpv4Repr::EchoRequest { ident: 7, .. }));
+    }
+
+    /// RFC 792: echo messages have code 0; anything else is not modelled.
+    #[test]
+    fn echo_with_nonzero_code_is_unrecognized() {
+        let mut wire = emit(&Icmpv4Repr::EchoRequest {
+            ident: 1,
+            seq_no: 2,
+            data: b"x",
+        });
+        let mut packet = Icmpv4Packet::new_unchecked(&mut wire[..]);
+        packet.set_msg_code(1);
+        packet.fill_checksum();
+        assert_eq!(parse(&wire), Err(Error::Unrecognized));
+    }
+
+    /// RFC 1122 §3.2.2: unknown types are dropped; Timestamp is not implemented.
+    #[test]
+    fn unknown_and_timestamp_types_are_unrecognized() {
+        for msg_type in [0x0d, 0x0e, 0x0f, 0x09, 0x2a, 0xff] {
+            let mut wire = vec![msg_type, 0x00, 0x00, 0x00, 0, 0, 0, 0];
+            wire.extend_from_slice(&[0u8; 12]);
+            Icmpv4Packet::new_unchecked(&mut wire[..]).fill_checksum();
+            assert_eq!(parse(&wire), Err(Error::Unrecognized), "type {msg_type}");
+        }
+    }
+
+    /// What Tundra sends for a UDP port nobody listens on (RFC 1122 §3.2.2.1): the
+    /// quoted header and the first 64 bits of the datagram, which hold the UDP ports.
+    #[test]
+    fn port_unreachable_quotes_header_and_64_bits() {
+        let (header, udp) = udp_datagram();
+        let repr = Icmpv4Repr::DstUnreachable {
+            reason: Icmpv4DstUnreachable::PortUnreachable,
+            header,
+            data: &udp[..8],
+        };
+        assert_eq!(repr.buffer_len(), 8 + 20 + 8);
+        let wire = emit(&repr);
+        assert_eq!(&wire[..2], &[0x03, 0x03]);
+        assert_eq!(&wire[4..8], &[0; 4], "unused");
+        // The quote is a valid IPv4 header with the original Total Length.
+        let quoted = Ipv4Packet::new_unchecked(&wire[8..28]);
+        assert_eq!(quoted.total_len(), 40);
+        assert!(quoted.verify_checksum());
+        assert_eq!(parse(&wire), Ok(repr));
+        assert_eq!(
+            repr.to_string(),
+            "ICMP 10.0.0.2 udp port 53 unreachable, length 36"
+        );
+    }
+
+    /// RFC 1191 §4: "fragmentation needed" carries the next-hop MTU in the low 16 bits
+    /// of the otherwise unused word.
+    #[test]
+    fn frag_required_carries_the_next_hop_mtu() {
+        let (header, udp) = udp_datagram();
+        let repr = Icmpv4Repr::DstUnreachable {
+            reason: Icmpv4DstUnreachable::FragRequired { next_hop_mtu: 1400 },
+            header,
+            data: &udp[..8],
+        };
+        let wire = emit(&repr);
+        assert_eq!(&wire[..2], &[0x03, 0x04]);
+        assert_eq!(&wire[4..8], &[0x00, 0x00, 0x05, 0x78]);
+        let packet = Icmpv4Packet::new_checked(&wire[..]).unwrap();
+        assert_eq!(packet.next_hop_mtu(), 1400);
+        assert_eq!(parse(&wire), Ok(repr));
+        assert_eq!(
+            repr.to_string(),
+            "ICMP 10.0.0.2 unreachable - need to frag (mtu 1400), length 36"
+        );
+    }
+
+    /// RFC 1812 §4.3.2.3: routers quote as much as fits in 576 bytes. More than 64 bits
+    /// is accepted and kept whole.
+    #[test]
+    fn a_longer_quote_is_accepted() {
+        let (header, udp) = udp_datagram();
+        let repr = Icmpv4Repr::TimeExceeded {
+            reason: Icmpv4TimeExceeded::TtlExpired,
+            header,
+            data: &udp,
+        };
+        let wire = emit(&repr);
+        let Ok(Icmpv4Repr::TimeExceeded {
+            data, header: h, ..
+        }) = parse(&wire)
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(data, &udp[..]);
+        assert_eq!(h, header);
+        assert_eq!(repr.to_string(), "ICMP time exceeded in-transit, length 48");
+    }
+
+    /// RFC 792: "Internet Header + 64 bits of Original Data Datagram". Fewer is
+    /// malformed, unless the original datagram had fewer to give.
+    #[test]
+    fn a_quote_shorter_than_64_bits_is_rejected() {
+        let (header, udp) = udp_datagram();
+        for quoted in 0..8 {
+            let wire = emit(&Icmpv4Repr::DstUnreachable {
+                reason: Icmpv4DstUnreachable::PortUnreachable,
+                header,
+                data: &udp[..quoted],
+            });
+            assert_eq!(parse(&wire), Err(Error::BadQuotedPacket), "{quoted} bytes");
+        }
+        // A datagram with 4 bytes of data, quoted whole.
+        let tiny = Ipv4Repr {
+            payload_len: 4,
+            protocol: IpProtocol::Unknown(0xfd),
+            ..header
+        };
+        let repr = Icmpv4Repr::DstUnreachable {
+            reason: Icmpv4DstUnreachable::ProtoUnreachable,
+            header: tiny,
+            data: &udp[..4],
+        };
+        let wire = emit(&repr);
+        assert_eq!(parse(&wire), Ok(repr));
+        assert_eq!(
+            repr.to_string(),
+            "ICMP 10.0.0.2 protocol 253 unreachable, length 32"
+        );
+    }
+
+    /// Builds a Destination Unreachable (host) around arbitrary quoted bytes.
+    fn unreachable_quoting(quote: &[u8]) -> Vec<u8> {
+        let mut wire = vec![0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+        wire.extend_from_slice(quote);
+        Icmpv4Packet::new_unchecked(&mut wire[..]).fill_checksum();
+        wire
+    }
+
+    fn quoted_udp() -> Vec<u8> {
+        let (header, udp) = udp_datagram();
+        let mut quote = vec![0u8; 20];
+        header.emit(&mut Ipv4Packet::new_unchecked(&mut quote[..]));
+        quote.extend_from_slice(&udp[..8]);
+        quote
+    }
+
+    #[test]
+    fn a_malformed_quoted_header_is_rejected() {
+        let good = quoted_udp();
+        assert!(parse(&unreachable_quoting(&good)).is_ok());
+
+        let mut version6 = good.clone();
+        version6[0] = 0x65;
+        let mut ihl4 = good.clone();
+        ihl4[0] = 0x44;
+        let mut ihl15 = good.clone();
+        ihl15[0] = 0x4f; // a 60-byte header in a 28-byte quote
+        let mut total_below_header = good.clone();
+        total_below_header[2..4].copy_from_slice(&[0x00, 0x13]);
+        let short = good[..19].to_vec();
+
+        for (what, quote) in [
+            ("version 6", version6),
+            ("IHL 4", ihl4),
+            ("IHL beyond the quote", ihl15),
+            ("total length 19", total_below_header),
+            ("19-byte header", short),
+        ] {
+            assert_eq!(
+                parse(&unreachable_quoting(&quote)),
+                Err(Error::BadQuotedPacket),
+                "{what}"
+            );
+        }
+    }
+
+    /// The quoted header is the sender's as a router saw it; NATs rewrite it, so its
+    /// checksum is not held against the message (the outer checksum still is).
+    #[test]
+    fn the_quoted_header_checksum_is_not_verified() {
+        let mut quote = quoted_udp();
+        quote[10] ^= 0xff;
+        let Ok(Icmpv4Repr::DstUnreachable { reason, header, .. }) =
+            parse(&unreachable_quoting(&quote))
+        else {
+            panic!("rejected");
+        };
+        assert_eq!(reason, Icmpv4DstUnreachable::HostUnreachable);
+        assert_eq!(header.dst_addr, HOST_B);
+    }
+
+    /// Quoted options are skipped: the quoted data starts after them.
+    #[test]
+    fn quoted_options_are_skipped() {
+        let (header, udp) = udp_datagram();
+        let mut quote = vec![0u8; 24];
+        header.emit(&mut Ipv4Packet::new_unchecked(&mut quote[..]));
+        let mut quoted = Ipv4Packet::new_unchecked(&mut quote[..]);
+        quoted.set_header_len(24);
+        quoted.set_total_len(44);
+        quoted
+            .options_mut()
+            .copy_from_slice(&[0x94, 0x04, 0x00, 0x00]);
+        quote.extend_from_slice(&udp[..8]);
+        let wire = unreachable_quoting(&quote);
+        let Ok(Icmpv4Repr::DstUnreachable {
+            header: h, data, ..
+        }) = parse(&wire)
+        else {
+            panic!("rejected");
+        };
+        assert_eq!(data, &udp[..8]);
+        assert_eq!(h.payload_len, 20, "Total Length minus the 24-byte header");
+        assert_eq!(h.src_addr, HOST_A);
+    }
+
+    #[test]
+    fn time_exceeded_in_reassembly() {
+        let (header, udp) = udp_datagram();
+        let repr = Icmpv4Repr::TimeExceeded {
+            reason: Icmpv4TimeExceeded::FragReassembly,
+            header: Ipv4Repr {
+                more_frags: true,
+                ..header
+            },
+            data: &udp[..8],
+        };
+        let wire = emit(&repr);
+        assert_eq!(&wire[..2], &[0x0b, 0x01]);
+        assert_eq!(parse(&wire), Ok(repr));
+        assert_eq!(
+            repr.to_string(),
+            "ICMP ip reassembly time exceeded, length 36"
+        );
+    }
+
+    /// RFC 792: the pointer names the octet in error, here the quoted TTL (octet 8).
+    #[test]
+    fn parameter_problem_points_at_the_octet() {
+        let (header, udp) = udp_datagram();
+        let repr = Icmpv4Repr::ParamProblem {
+            reason: Icmpv4ParamProblem::AtPointer,
+            pointer: 8,
+            header,
+            data: &udp[..8],
+        };
+        let wire = emit(&repr);
+        assert_eq!(&wire[..2], &[0x0c, 0x00]);
+        assert_eq!(&wire[4..8], &[0x08, 0x00, 0x00, 0x00]);
+        assert_eq!(
+            Icmpv4Packet::new_unchecked(&wire[..]).param_problem_pointer(),
+            8
+        );
+        assert_eq!(parse(&wire), Ok(repr));
+        assert_eq!(
+            repr.to_string(),
+            "ICMP parameter problem - octet 8, length 36"
+        );
+    }
+
+    #[test]
+    fn redirect_names_the_gateway() {
+        let (header, udp) = udp_datagram();
+        let gateway = Ipv4Addr::new(10, 0, 0, 254);
+        let repr = Icmpv4Repr::Redirect {
+            reason: Icmpv4Redirect::Host,
+            gateway,
+            header,
+            data: &udp[..8],
+        };
+        let wire = emit(&repr);
+        assert_eq!(&wire[..2], &[0x05, 0x01]);
+        assert_eq!(&wire[4..8], &[10, 0, 0, 254]);
+        assert_eq!(
+            Icmpv4Packet::new_unchecked(&wire[..]).redirect_gateway(),
+            gateway
+        );
+        assert_eq!(parse(&wire), Ok(repr));
+        assert_eq!(
+            repr.to_string(),
+            "ICMP redirect 10.0.0.2 to host 10.0.0.254, length 36"
+        );
+    }
+
+    /// RFC 6633: Source Quench is parsed (to be counted and ignored).
+    #[test]
+    fn source_quench_is_parsed() {
+        let mut wire = vec![0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+        wire.extend_from_slice(&quoted_udp());
+        Icmpv4Packet::new_unchecked(&mut wire[..]).fill_checksum();
+        let repr = parse(&wire).unwrap();
+        assert!(matches!(repr, Icmpv4Repr::SourceQuench { .. }));
+        assert!(repr.msg_type().is_error());
+        assert_eq!(repr.to_string(), "ICMP source quench, length 36");
+        assert_eq!(emit(&repr), wire);
+    }
+
+    /// RFC 1122 §3.2.2: these five types are the error messages.
+    #[test]
+    fn error_types() {
+        let errors: Vec<u8> = (0..=255u8)
+            .filter(|&t| Icmpv4Message::from(t).is_error())
+            .collect();
+        assert_eq!(errors, [0x03, 0x04, 0x05, 0x0b, 0x0c]);
+    }
+
+    #[test]
+    fn type_and_code_numbers_round_trip() {
+        for n in 0..=255u8 {
+            assert_eq!(u8::from(Icmpv4Message::from(n)), n);
+            assert_eq!(u8::from(Icmpv4TimeExceeded::from(n)), n);
+            assert_eq!(u8::from(Icmpv4ParamProblem::from(n)), n);
+            assert_eq!(u8::from(Icmpv4Redirect::from(n)), n);
+            assert_eq!(Icmpv4DstUnreachable::from_wire(n, 0).code(), n);
+        }
+        assert_eq!(Icmpv4Message::from(8), Icmpv4Message::EchoRequest);
+        assert_eq!(Icmpv4Message::from(0x2a), Icmpv4Message::Unknown(0x2a));
+        assert_eq!(
+            Icmpv4DstUnreachable::from_wire(3, 1400),
+            Icmpv4DstUnreachable::PortUnreachable,
+            "the MTU field is only read for code 4"
+        );
+    }
+
+    #[test]
+    fn display_of_other_unreachable_codes() {
+        let (header, udp) = udp_datagram();
+        let show = |reason| {
+            Icmpv4Repr::DstUnreachable {
+                reason,
+                header,
+                data: &udp[..8],
+            }
+            .to_string()
+        };
+        assert_eq!(
+            show(Icmpv4DstUnreachable::NetUnreachable),
+            "ICMP net 10.0.0.2 unreachable, length 36"
+        );
+        assert_eq!(
+            show(Icmpv4DstUnreachable::HostUnreachable),
+            "ICMP host 10.0.0.2 unreachable, length 36"
+        );
+        assert_eq!(
+            show(Icmpv4DstUnreachable::CommProhibited),
+            "ICMP 10.0.0.2 unreachable - admin prohibited, length 36"
+        );
+        assert_eq!(
+            show(Icmpv4DstUnreachable::Unknown(0x20)),
+            "ICMP 10.0.0.2 unreachable - code 32, length 36"
+        );
+    }
+}

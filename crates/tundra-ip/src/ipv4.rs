@@ -547,3 +547,398 @@ fn read_addr(buf: &[u8], range: Range<usize>) -> Ipv4Addr {
     let b = &buf[range];
     Ipv4Addr::new(b[0], b[1], b[2], b[3])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ping -c1 127.0.0.1` from Linux, captured on `lo` with tcpdump: IPv4 header
+    /// (id 32380, DF, ttl 64, checksum 0xbe2a) and an ICMP echo request with 56 bytes
+    /// of data.
+    const LINUX_PING: [u8; 84] = [
+        0x45, 0x00, 0x00, 0x54, 0x7e, 0x7c, 0x40, 0x00, 0x40, 0x01, 0xbe, 0x2a, 0x7f, 0x00, 0x00,
+        0x01, 0x7f, 0x00, 0x00, 0x01, 0x08, 0x00, 0x20, 0xa2, 0x24, 0x04, 0x00, 0x01, 0x69, 0xe8,
+        0x08, 0x6b, 0x00, 0x00, 0x00, 0x00, 0x73, 0x32, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+        0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+        0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e,
+        0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+    ];
+
+    /// An IGMPv2 report for 224.0.0.251 with the Router Alert option (RFC 2113, as RFC
+    /// 2236 §2 requires): IHL 6. Checksum 0xf9db computed outside Tundra.
+    const IGMP_WITH_ROUTER_ALERT: [u8; 32] = [
+        0x46, 0x00, 0x00, 0x20, 0x00, 0x00, 0x40, 0x00, 0x01, 0x02, 0xf9, 0xdb, //
+        0x0a, 0x00, 0x00, 0x01, 0xe0, 0x00, 0x00, 0xfb, 0x94, 0x04, 0x00, 0x00, //
+        0x16, 0x00, 0x09, 0x04, 0xe0, 0x00, 0x00, 0xfb,
+    ];
+
+    /// IHL 15, the largest header: 40 bytes of options that are malformed (a timestamp
+    /// option claiming 255 bytes, then junk), then the 8 data bytes "tundra!!".
+    /// Checksum 0x613a computed outside Tundra.
+    const IHL15_MALFORMED_OPTIONS: [u8; 68] = [
+        0x4f, 0x00, 0x00, 0x44, 0xab, 0xcd, 0x00, 0x00, 0x11, 0x11, 0x61, 0x3a, //
+        0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0x02, 0x44, 0xff, 0x05, 0x00, //
+        0x07, 0x00, 0x01, 0x01, 0x83, 0x02, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, //
+        0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0, 0xb1, //
+        0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, //
+        0x74, 0x75, 0x6e, 0x64, 0x72, 0x61, 0x21, 0x21,
+    ];
+
+    fn parse(bytes: &[u8]) -> Result<Ipv4Repr, Error> {
+        Ipv4Repr::parse(&Ipv4Packet::new_unchecked(bytes), ChecksumMode::Verify)
+    }
+
+    /// Rewrites one header field of the ping, then fixes the checksum so that only the
+    /// field under test is wrong.
+    fn ping_with(edit: impl FnOnce(&mut Ipv4Packet<&mut [u8]>)) -> [u8; 84] {
+        let mut bytes = LINUX_PING;
+        let mut packet = Ipv4Packet::new_unchecked(&mut bytes[..]);
+        edit(&mut packet);
+        packet.set_checksum(0);
+        let sum = checksum::data(&packet.as_ref()[..IPV4_HEADER_LEN]);
+        packet.set_checksum(!sum);
+        bytes
+    }
+
+    #[test]
+    fn linux_ping_header_fields() {
+        let packet = Ipv4Packet::new_checked(&LINUX_PING[..]).unwrap();
+        assert_eq!(packet.version(), 4);
+        assert_eq!(packet.header_len(), 20);
+        assert_eq!((packet.dscp(), packet.ecn()), (0, 0));
+        assert_eq!(packet.total_len(), 84);
+        assert_eq!(packet.ident(), 32380);
+        assert!(packet.dont_frag());
+        assert!(!packet.more_frags());
+        assert_eq!(packet.frag_offset(), 0);
+        assert!(!packet.is_fragment());
+        assert_eq!(packet.ttl(), 64);
+        assert_eq!(packet.protocol(), IpProtocol::Icmp);
+        assert_eq!(packet.checksum(), 0xbe2a);
+        assert!(packet.verify_checksum());
+        assert_eq!(packet.src_addr(), Ipv4Addr::new(127, 0, 0, 1));
+        assert_eq!(packet.dst_addr(), Ipv4Addr::new(127, 0, 0, 1));
+        assert_eq!(packet.options(), &[] as &[u8]);
+        assert_eq!(packet.payload(), &LINUX_PING[20..]);
+    }
+
+    /// Parse -> emit -> the very bytes Linux sent, checksum 0xbe2a included.
+    #[test]
+    fn linux_ping_round_trips_byte_for_byte() {
+        let repr = parse(&LINUX_PING).unwrap();
+        assert_eq!(
+            repr,
+            Ipv4Repr {
+                src_addr: Ipv4Addr::new(127, 0, 0, 1),
+                dst_addr: Ipv4Addr::new(127, 0, 0, 1),
+                protocol: IpProtocol::Icmp,
+                payload_len: 64,
+                ttl: 64,
+                ident: 32380,
+                dont_frag: true,
+                more_frags: false,
+                frag_offset: 0,
+                dscp_ecn: 0,
+            }
+        );
+        let mut out = [0u8; 84];
+        out[20..].copy_from_slice(&LINUX_PING[20..]);
+        repr.emit(&mut Ipv4Packet::new_unchecked(&mut out[..]));
+        assert_eq!(out, LINUX_PING);
+    }
+
+    /// Emit writes every header bit: a buffer full of ones gives the same header as a
+    /// zeroed one (the reserved flag included, RFC 791 §3.1 "must be zero").
+    #[test]
+    fn emit_overwrites_a_dirty_buffer() {
+        let repr = parse(&LINUX_PING).unwrap();
+        let mut clean = [0x00u8; 20];
+        let mut dirty = [0xffu8; 20];
+        repr.emit(&mut Ipv4Packet::new_unchecked(&mut clean[..]));
+        repr.emit(&mut Ipv4Packet::new_unchecked(&mut dirty[..]));
+        assert_eq!(clean, dirty);
+        assert_eq!(clean, LINUX_PING[..20]);
+    }
+
+    /// RFC 1122 §3.2.1.8: options are passed over. Router Alert (IHL 6) is skipped, and
+    /// the payload starts after it.
+    #[test]
+    fn header_with_router_alert_option_is_skipped() {
+        let packet = Ipv4Packet::new_checked(&IGMP_WITH_ROUTER_ALERT[..]).unwrap();
+        assert_eq!(packet.header_len(), 24);
+        assert_eq!(packet.options(), &[0x94, 0x04, 0x00, 0x00]);
+        assert_eq!(packet.payload(), &IGMP_WITH_ROUTER_ALERT[24..]);
+        let repr = Ipv4Repr::parse(&packet, ChecksumMode::Verify).unwrap();
+        assert_eq!(repr.protocol, IpProtocol::Unknown(0x02));
+        assert_eq!(repr.dst_addr, Ipv4Addr::new(224, 0, 0, 251));
+        assert_eq!(repr.payload_len, 8);
+        assert_eq!(repr.ttl, 1);
+    }
+
+    /// IHL 15 with options that would trip an option parser: nothing looks at them.
+    #[test]
+    fn malformed_options_in_a_60_byte_header_are_skipped() {
+        let packet = Ipv4Packet::new_checked(&IHL15_MALFORMED_OPTIONS[..]).unwrap();
+        assert_eq!(packet.header_len(), 60);
+        assert_eq!(packet.options().len(), 40);
+        assert_eq!(packet.payload(), b"tundra!!");
+        let repr = Ipv4Repr::parse(&packet, ChecksumMode::Verify).unwrap();
+        assert_eq!(repr.payload_len, 8);
+        assert_eq!(repr.ident, 0xabcd);
+        // The Repr drops the options; its header is the 20-byte one.
+        assert_eq!(repr.buffer_len(), 20);
+        assert_eq!(repr.total_len(), 28);
+    }
+
+    /// Ethernet pads short frames to 60 bytes: the padding is not part of the datagram.
+    #[test]
+    fn payload_ends_at_total_length_not_at_the_buffer_end() {
+        let mut frame = [0u8; 46];
+        frame[..32].copy_from_slice(&IGMP_WITH_ROUTER_ALERT);
+        frame[32..].fill(0xee);
+        let packet = Ipv4Packet::new_checked(&frame[..]).unwrap();
+        assert_eq!(packet.payload(), &IGMP_WITH_ROUTER_ALERT[24..]);
+        assert_eq!(parse(&frame).unwrap().payload_len, 8);
+    }
+
+    /// A datagram cut short at any length is `Truncated`: below 20 bytes the header is
+    /// missing, above it Total Length promises more than arrived.
+    #[test]
+    fn truncated_at_every_length() {
+        for len in 0..LINUX_PING.len() {
+            let cut = &LINUX_PING[..len];
+            assert_eq!(
+                Ipv4Packet::new_checked(cut).err(),
+                Some(Error::Truncated),
+                "len {len}"
+            );
+            assert_eq!(parse(cut), Err(Error::Truncated), "len {len}");
+        }
+        assert!(parse(&LINUX_PING).is_ok());
+    }
+
+    /// RFC 791 §3.1: version 4 only. An IPv6 packet is named as such, before its
+    /// lengths (read as IPv4) could confuse the report.
+    #[test]
+    fn version_6_is_bad_version() {
+        let v6 = ping_with(|p| p.set_version(6));
+        assert_eq!(parse(&v6), Err(Error::BadVersion));
+        // The view itself does not judge the version.
+        assert!(Ipv4Packet::new_checked(&v6[..]).is_ok());
+        // A real IPv6 header start: 0x60, traffic class, flow label.
+        let mut ipv6 = [0u8; 40];
+        ipv6[0] = 0x60;
+        assert_eq!(parse(&ipv6), Err(Error::BadVersion));
+    }
+
+    /// RFC 791 §3.1: "the minimum value for a correct header is 5".
+    #[test]
+    fn ihl_below_5_is_bad_header_length() {
+        for words in 0..5u8 {
+            let bad = ping_with(|p| p.set_header_len(words * 4));
+            assert_eq!(parse(&bad), Err(Error::BadHeaderLength), "IHL {words}");
+            assert_eq!(
+                Ipv4Packet::new_checked(&bad[..]).err(),
+                Some(Error::BadHeaderLength)
+            );
+        }
+    }
+
+    /// A header longer than the buffer: with Total Length inside the buffer the two
+    /// length fields contradict each other (BadTotalLength); with Total Length beyond
+    /// the buffer the datagram is cut short (Truncated). Either way no read past the
+    /// end.
+    #[test]
+    fn ihl_beyond_the_buffer() {
+        let mut bytes = [0u8; 20];
+        bytes.copy_from_slice(&LINUX_PING[..20]);
+        let mut packet = Ipv4Packet::new_unchecked(&mut bytes[..]);
+        packet.set_header_len(24);
+        packet.set_total_len(20);
+        assert_eq!(
+            Ipv4Packet::new_checked(&bytes[..]).err(),
+            Some(Error::BadTotalLength)
+        );
+        let mut packet = Ipv4Packet::new_unchecked(&mut bytes[..]);
+        packet.set_header_len(60);
+        packet.set_total_len(60);
+        assert_eq!(
+            Ipv4Packet::new_checked(&bytes[..]).err(),
+            Some(Error::Truncated)
+        );
+    }
+
+    /// RFC 791 §3.1: Total Length counts the header, so it can't be smaller than it.
+    #[test]
+    fn total_length_below_header_is_bad_total_length() {
+        for total in [0, 1, 19] {
+            let bad = ping_with(|p| p.set_total_len(total));
+            assert_eq!(parse(&bad), Err(Error::BadTotalLength), "total {total}");
+        }
+        // The 24-byte header of the IGMP report with Total Length 23.
+        let mut igmp = IGMP_WITH_ROUTER_ALERT;
+        Ipv4Packet::new_unchecked(&mut igmp[..]).set_total_len(23);
+        assert_eq!(
+            Ipv4Packet::new_checked(&igmp[..]).err(),
+            Some(Error::BadTotalLength)
+        );
+        // Exactly the header: a datagram with no data is fine.
+        let empty = ping_with(|p| p.set_total_len(20));
+        assert_eq!(parse(&empty).unwrap().payload_len, 0);
+    }
+
+    #[test]
+    fn total_length_beyond_the_buffer_is_truncated() {
+        let long = ping_with(|p| p.set_total_len(85));
+        assert_eq!(parse(&long), Err(Error::Truncated));
+        let huge = ping_with(|p| p.set_total_len(0xffff));
+        assert_eq!(parse(&huge), Err(Error::Truncated));
+    }
+
+    /// RFC 1122 §3.2.1.2: a bad header checksum is rejected; any single flipped bit of
+    /// the header is caught. `Ignore` lets it through (offloaded captures).
+    #[test]
+    fn bad_checksum_is_rejected_unless_ignored() {
+        let mut checked = 0;
+        for bit in 0..(20 * 8) {
+            let mut bad = LINUX_PING;
+            bad[bit / 8] ^= 0x80 >> (bit % 8);
+            let packet = Ipv4Packet::new_unchecked(&bad[..]);
+            if packet.version() != 4 || packet.check_len().is_err() {
+                continue; // this bit broke a field that is checked first
+            }
+            assert!(!packet.verify_checksum(), "bit {bit}");
+            assert_eq!(
+                Ipv4Repr::parse(&packet, ChecksumMode::Verify),
+                Err(Error::BadChecksum),
+                "bit {bit}"
+            );
+            assert!(Ipv4Repr::parse(&packet, ChecksumMode::Ignore).is_ok());
+            checked += 1;
+        }
+        // Only version, IHL and the upper bits of Total Length are skipped.
+        assert!(checked >= 140, "only {checked} bits reached the checksum");
+        // Flipping a data byte does not touch the header checksum.
+        let mut data_changed = LINUX_PING;
+        data_changed[50] ^= 0xff;
+        assert!(parse(&data_changed).is_ok());
+    }
+
+    /// Fragment offset is counted in 8-octet units on the wire and in bytes here.
+    #[test]
+    fn fragments_are_recognised() {
+        let first = ping_with(|p| {
+            p.set_dont_frag(false);
+            p.set_more_frags(true);
+        });
+        let repr = parse(&first).unwrap();
+        assert!(repr.more_frags && repr.is_fragment());
+        assert_eq!(repr.frag_offset, 0);
+
+        let last = ping_with(|p| {
+            p.set_dont_frag(false);
+            p.set_frag_offset(1480);
+        });
+        let packet = Ipv4Packet::new_checked(&last[..]).unwrap();
+        assert_eq!(&last[6..8], &[0x00, 0xb9], "1480 / 8 = 185 = 0xb9");
+        assert_eq!(packet.frag_offset(), 1480);
+        assert!(packet.is_fragment());
+        assert!(!packet.more_frags());
+        assert!(parse(&last).unwrap().is_fragment());
+
+        assert!(!parse(&LINUX_PING).unwrap().is_fragment());
+    }
+
+    /// The highest fragment offset, 8191 units, is 65528 bytes: fits in a u16.
+    #[test]
+    fn largest_fragment_offset() {
+        let last = ping_with(|p| p.set_frag_offset(65528));
+        assert_eq!(&last[6..8], &[0x5f, 0xff], "DF kept, offset all ones");
+        assert_eq!(parse(&last).unwrap().frag_offset, 65528);
+    }
+
+    /// Each setter changes only its own bits.
+    #[test]
+    fn setters_keep_neighbouring_bits() {
+        let mut bytes = LINUX_PING;
+        let mut packet = Ipv4Packet::new_unchecked(&mut bytes[..]);
+        packet.set_dscp(0x2e); // Expedited Forwarding (RFC 3246)
+        packet.set_ecn(0x02); // ECT(0) (RFC 3168)
+        assert_eq!(packet.as_ref()[1], 0xba);
+        assert_eq!((packet.dscp(), packet.ecn()), (0x2e, 0x02));
+        packet.set_ecn(0x03);
+        assert_eq!(packet.dscp(), 0x2e);
+
+        packet.set_frag_offset(8);
+        packet.set_more_frags(true);
+        assert!(packet.dont_frag() && packet.more_frags());
+        packet.set_dont_frag(false);
+        assert_eq!((packet.frag_offset(), packet.more_frags()), (8, true));
+        packet.clear_flags();
+        assert_eq!(&packet.as_ref()[6..8], &[0x00, 0x01]);
+
+        packet.set_header_len(24);
+        assert_eq!((packet.version(), packet.header_len()), (4, 24));
+        packet.set_version(4);
+        assert_eq!(packet.as_ref()[0], 0x46);
+    }
+
+    #[test]
+    fn fill_checksum_matches_linux() {
+        let mut bytes = LINUX_PING;
+        let mut packet = Ipv4Packet::new_unchecked(&mut bytes[..]);
+        packet.set_checksum(0x1234);
+        packet.fill_checksum();
+        assert_eq!(packet.checksum(), 0xbe2a);
+        // Options are part of the header sum.
+        let mut igmp = IGMP_WITH_ROUTER_ALERT;
+        let mut packet = Ipv4Packet::new_unchecked(&mut igmp[..]);
+        packet.fill_checksum();
+        assert_eq!(packet.checksum(), 0xf9db);
+    }
+
+    #[test]
+    fn payload_mut_writes_between_header_and_total_length() {
+        let mut frame = [0u8; 46];
+        frame[..32].copy_from_slice(&IGMP_WITH_ROUTER_ALERT);
+        let mut packet = Ipv4Packet::new_unchecked(&mut frame[..]);
+        assert_eq!(packet.payload_mut().len(), 8);
+        packet.payload_mut().fill(0xaa);
+        packet.options_mut()[0] = 0x01;
+        assert_eq!(frame[20], 0x01);
+        assert_eq!(&frame[24..32], &[0xaa; 8]);
+        assert_eq!(&frame[32..], &[0u8; 14]);
+    }
+
+    /// Display reads like `tcpdump -n`.
+    #[test]
+    fn display_reads_like_tcpdump() {
+        let repr = parse(&LINUX_PING).unwrap();
+        assert_eq!(
+            repr.to_string(),
+            "IP 127.0.0.1 > 127.0.0.1: ICMP, ttl 64, id 32380, flags [DF], length 84"
+        );
+        let fragment = Ipv4Repr {
+            dont_frag: false,
+            more_frags: true,
+            frag_offset: 1480,
+            dscp_ecn: 0xb8,
+            protocol: IpProtocol::Udp,
+            ..repr
+        };
+        assert_eq!(
+            fragment.to_string(),
+            "IP 127.0.0.1 > 127.0.0.1: UDP, tos 0xb8, ttl 64, id 32380, flags [+], \
+             offset 1480, length 84"
+        );
+        let plain = Ipv4Repr {
+            dont_frag: false,
+            protocol: IpProtocol::Unknown(0xfd),
+            ..repr
+        };
+        assert_eq!(
+            plain.to_string(),
+            "IP 127.0.0.1 > 127.0.0.1: proto-253, ttl 64, id 32380, length 84"
+        );
+    }
+}
