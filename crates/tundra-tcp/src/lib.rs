@@ -7,11 +7,17 @@
 //!
 //! - [`seq`]: sequence numbers with wrapping comparison (RFC 9293 §3.4).
 //! - [`repr`]: a parsed segment ([`TcpRepr`]) and its options.
+//! - [`segment`]: the wire view [`TcpPacket`], [`TcpRepr::parse`] and [`TcpRepr::emit`].
+//! - [`options`]: parsing and emitting the options area (RFC 9293 §3.2, RFC 7323, RFC 2018).
 
 #![forbid(unsafe_code)]
 
+pub mod options;
 pub mod repr;
+pub mod segment;
 pub mod seq;
 
+pub use options::{OptionError, TcpOption};
 pub use repr::{TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
+pub use segment::{emit_segment, ChecksumMode, TcpPacket, WireError};
 pub use seq::SeqNumber;
