@@ -71,8 +71,8 @@ pub enum Icmpv4Message {
     EchoReply,
     /// Destination Unreachable, type 3.
     DstUnreachable,
-    /// Source Quench, type 4. Deprecated (RFC 6633 §2: hosts MUST NOT send it and
-    /// SHOULD ignore it); parsed so it can be counted.
+    /// Source Quench, type 4. Deprecated by RFC 6633 (hosts MUST NOT send it, and a
+    /// received one is discarded); parsed so it can be counted.
     SourceQuench,
     /// Redirect, type 5.
     Redirect,
@@ -320,8 +320,8 @@ impl From<Icmpv4TimeExceeded> for u8 {
     }
 }
 
-/// What is wrong with a datagram's parameters: the code of a type 12 message (RFC 792,
-/// RFC 1108, RFC 1812 §5.2.7.3).
+/// What is wrong with a datagram's parameters: the code of a type 12 message (RFC 792;
+/// codes 1 and 2 from the IANA "ICMP Type Numbers" registry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Icmpv4ParamProblem {
@@ -329,7 +329,7 @@ pub enum Icmpv4ParamProblem {
     AtPointer,
     /// Code 1: a required option is missing (RFC 1108).
     MissingOption,
-    /// Code 2: bad length (RFC 1812).
+    /// Code 2: bad length.
     BadLength,
     /// Any other code.
     Unknown(u8),

@@ -123,8 +123,8 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
         if total_len < header_len {
             return Err(Error::BadTotalLength);
         }
-        // RFC 1122 §3.2.1.1 (and Linux `ip_rcv_core`): fewer bytes than Total Length
-        // means the datagram was cut short. This also proves header_len <= len.
+        // Fewer bytes than Total Length: the datagram was cut short on the way (Linux
+        // `ip_rcv_core` counts it in InTruncatedPkts). This also proves header_len <= len.
         if total_len > len {
             return Err(Error::Truncated);
         }
@@ -426,8 +426,8 @@ impl Ipv4Repr {
         if packet.buffer.as_ref().len() < IPV4_HEADER_LEN {
             return Err(Error::Truncated);
         }
-        // RFC 791 §3.1: "The Version field indicates the format of the internet header."
-        // Checked before the lengths so an IPv6 packet is reported as such.
+        // RFC 1122 §3.2.1.1: a datagram whose version number is not 4 MUST be silently
+        // discarded. Checked before the lengths so an IPv6 packet is reported as such.
         if packet.version() != 4 {
             return Err(Error::BadVersion);
         }
