@@ -18,7 +18,6 @@ pub struct Clock {
 impl Clock {
     /// A clock whose `now()` is [`Instant::ZERO`] at this moment.
     // The driver is the one place that reads the OS clock (docs/architecture.md).
-    #[allow(clippy::disallowed_methods)]
     pub fn start() -> Clock {
         Clock {
             origin: std::time::Instant::now(),

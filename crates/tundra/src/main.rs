@@ -1,1 +1,32 @@
-fn main() {}
+//! `tundra`: run the Tundra stack on a TUN/TAP device with its demo services, or use
+//! it as a client (`tundra ping`).
+//!
+//! Every failure a user can cause (no root, a busy device, no `/dev/net/tun`, a bad
+//! address) ends in one line on stderr and a non-zero exit, never a panic.
+
+mod cli;
+mod ping;
+mod run;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format_timestamp_micros()
+        .init();
+    let result = match cli.command {
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Ping(args) => ping::ping(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tundra: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

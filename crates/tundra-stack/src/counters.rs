@@ -1,0 +1,148 @@
+//! Named counters for everything the stack receives, sends and drops, printable like
+//! `netstat -s`.
+//!
+//! Every drop has its own reason: a malformed frame, a checksum failure and a packet
+//! for another host are different stories when you debug. The counter names are
+//! stable (tests and the demo page read them by name).
+
+use core::fmt;
+
+macro_rules! counters {
+    ($( $section:literal { $( $(#[$doc:meta])* $name:ident : $desc:literal, )* } )*) => {
+        /// The stack's counters. All start at zero and only grow.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct Counters {
+            $($( $(#[$doc])* pub $name: u64, )*)*
+        }
+
+        impl Counters {
+            /// Every counter as `(section, name, description, value)`, in display order.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str, &'static str, u64)> {
+                vec![$($( ($section, stringify!($name), $desc, self.$name), )*)*]
+            }
+
+            /// The value of the counter called `name`, if there is one.
+            pub fn by_name(&self, name: &str) -> Option<u64> {
+                match name {
+                    $($( stringify!($name) => Some(self.$name), )*)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+counters! {
+    "Link" {
+        /// Frames handed to the stack by the device.
+        rx_frames: "frames received",
+        /// Frames the stack queued for the device.
+        tx_frames: "frames sent",
+        /// Ethernet frames shorter than a header.
+        eth_malformed: "malformed Ethernet frames dropped",
+        /// Ethernet frames with a multicast/broadcast source (IEEE 802.3 §3.2.3).
+        eth_bad_source: "frames with a group source address dropped",
+        /// Ethernet frames addressed to another station.
+        eth_not_for_us: "frames for another MAC address dropped",
+        /// IPv6 frames (not implemented yet): skipped.
+        eth_ipv6_skipped: "IPv6 frames skipped (IPv6 not implemented)",
+        /// Frames of any other EtherType (or 802.3 length frames).
+        eth_unknown_type: "frames of unknown EtherType dropped",
+        /// Frames dropped because the transmit queue was full.
+        tx_queue_full: "frames dropped: transmit queue full",
+    }
+    "Arp" {
+        /// ARP packets received.
+        arp_rx: "ARP packets received",
+        /// ARP packets that failed to parse (lengths, types).
+        arp_malformed: "malformed ARP packets dropped",
+        /// ARP requests answered.
+        arp_replies_sent: "ARP replies sent",
+        /// ARP requests sent to resolve a neighbor.
+        arp_requests_sent: "ARP requests sent",
+        /// Gratuitous ARP announcements sent.
+        arp_gratuitous_sent: "gratuitous ARP announcements sent",
+        /// Packets given up on after the neighbor never answered.
+        arp_resolution_failed: "packets dropped: neighbor resolution failed",
+        /// Packets dropped because the resolution queue was full.
+        arp_queue_full: "packets dropped: resolution queue full",
+    }
+    "Ip" {
+        /// IPv4 packets received.
+        ip_rx: "total packets received",
+        /// Packets shorter than their headers say, or bad header lengths.
+        ip_malformed: "with invalid headers",
+        /// Packets with a version other than 4 on an IPv4 EtherType/TUN.
+        ip_bad_version: "with wrong IP version",
+        /// Packets whose header checksum was wrong.
+        ip_bad_checksum: "with bad header checksum",
+        /// Packets with a broadcast or multicast source (RFC 1122 §3.2.1.3).
+        ip_bad_source: "with invalid source address",
+        /// Packets for another address (we are a host, not a router).
+        ip_not_for_us: "with invalid addresses (not for us)",
+        /// Fragments (reassembly is not implemented yet).
+        ip_fragments_dropped: "fragments dropped (reassembly not implemented)",
+        /// Packets for a protocol we do not implement.
+        ip_unknown_protocol: "with unknown protocol",
+        /// Packets delivered to ICMP or a transport.
+        ip_delivered: "incoming packets delivered",
+        /// Packets we sent.
+        ip_tx: "requests sent out",
+        /// Packets dropped for lack of a route (off-link, no gateway).
+        ip_no_route: "dropped because of missing route",
+    }
+    "Icmp" {
+        /// ICMP messages received.
+        icmp_rx: "ICMP messages received",
+        /// ICMP messages that failed to parse or had a bad checksum.
+        icmp_malformed: "input ICMP message failed",
+        /// Echo requests received.
+        icmp_echo_requests: "echo requests received",
+        /// Echo requests to a broadcast address, ignored like Linux's default.
+        icmp_echo_broadcast_ignored: "echo requests to broadcast ignored",
+        /// Echo replies sent.
+        icmp_echo_replies_sent: "echo replies sent",
+        /// Echo replies received (for our own pings).
+        icmp_echo_replies: "echo replies received",
+        /// Echo replies nobody was waiting for.
+        icmp_echo_replies_unmatched: "echo replies with no matching ping",
+        /// Echo requests we sent (tundra ping).
+        icmp_echo_requests_sent: "echo requests sent",
+        /// Other ICMP message types received.
+        icmp_other: "other ICMP messages received",
+    }
+}
+
+impl fmt::Display for Counters {
+    /// `netstat -s` style: a section header, then one indented line per counter.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut section = "";
+        for (sec, _, desc, value) in self.entries() {
+            if sec != section {
+                writeln!(f, "{sec}:")?;
+                section = sec;
+            }
+            writeln!(f, "    {value} {desc}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_reads_like_netstat() {
+        let c = Counters {
+            ip_rx: 3,
+            ip_bad_checksum: 1,
+            ..Counters::default()
+        };
+        let s = c.to_string();
+        assert!(s.contains("Ip:\n    3 total packets received\n"), "{s}");
+        assert!(s.contains("    1 with bad header checksum\n"));
+        assert_eq!(c.by_name("ip_bad_checksum"), Some(1));
+        assert_eq!(c.by_name("nope"), None);
+    }
+}

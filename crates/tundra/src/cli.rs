@@ -1,0 +1,91 @@
+//! Command-line arguments (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A user-space TCP/IP stack on a TUN/TAP device.
+#[derive(Debug, Parser)]
+#[command(name = "tundra", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the stack with its demo services until Ctrl-C.
+    Run(RunArgs),
+    /// Ping an address from the stack (ICMP echo, like ping(8)).
+    Ping(PingArgs),
+}
+
+/// TUN (raw IP) or TAP (Ethernet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Layer 3: raw IPv4 packets, no ARP.
+    Tun,
+    /// Layer 2: Ethernet frames, ARP.
+    Tap,
+}
+
+/// Options shared by every command that brings up a stack on a device.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// The TUN/TAP interface to attach to (created if it does not exist).
+    #[arg(long, default_value = "tun0")]
+    pub dev: String,
+    /// TUN (raw IP) or TAP (Ethernet + ARP).
+    #[arg(long, value_enum, default_value = "tun")]
+    pub mode: Mode,
+    /// The stack's address and prefix, e.g. 10.0.0.2/24.
+    #[arg(long, default_value = "10.0.0.2/24")]
+    pub addr: String,
+    /// Default gateway for off-link destinations.
+    #[arg(long)]
+    pub gateway: Option<String>,
+    /// The stack's MAC address in TAP mode.
+    #[arg(long, default_value = "02:00:00:00:00:02")]
+    pub mac: String,
+    /// Record every frame in and out to this pcap file.
+    #[arg(long)]
+    pub pcap: Option<PathBuf>,
+    /// Seed for the stack's RNG (IP IDs, ISNs, ports): same seed, same choices.
+    #[arg(long, default_value_t = 0x7475_6e64_7261)]
+    pub seed: u64,
+}
+
+/// `tundra run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Device and address.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Print the counters (like `netstat -s`) on exit.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// `tundra ping`.
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// The address to ping.
+    pub target: String,
+    /// Device and address.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Stop after sending this many requests.
+    #[arg(short = 'c', long, default_value_t = 4)]
+    pub count: u32,
+    /// Seconds between requests.
+    #[arg(short = 'i', long, default_value_t = 1.0)]
+    pub interval: f64,
+    /// Bytes of data per request (ping's -s).
+    #[arg(short = 's', long, default_value_t = 56)]
+    pub size: usize,
+    /// Seconds to wait for the last reply.
+    #[arg(short = 'W', long, default_value_t = 2.0)]
+    pub wait: f64,
+}
