@@ -1,0 +1,236 @@
+//! The field-section parser shared by request heads, response heads and chunked
+//! trailers: a byte-level state machine over
+//!
+//! ```text
+//! field-section = *( field-line CRLF ) CRLF          ; RFC 9112 §2.1
+//! field-line    = field-name ":" OWS field-value OWS  ; RFC 9112 §5
+//! field-name    = token                               ; RFC 9110 §5.1
+//! field-value   = *field-content                      ; RFC 9110 §5.5
+//! ```
+//!
+//! It remembers how far it has scanned, so feeding a growing buffer costs O(n) in total,
+//! and it stores ranges, not slices, so the caller keeps ownership of the bytes.
+//! Contract: `advance` must be called with the same buffer each time, possibly longer;
+//! the bytes already scanned must not change. Ranges are then always in bounds.
+
+use core::ops::Range;
+
+use crate::chars::{is_field_vchar, is_tchar};
+use crate::error::ParseError;
+use crate::headers::Header;
+use crate::limits::Limits;
+use crate::parse::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the start of a line: a field name, or the empty line ending the section.
+    LineStart,
+    /// Inside a field name.
+    Name,
+    /// After the colon, skipping OWS.
+    ValueStart,
+    /// Inside a field value.
+    Value,
+    /// Saw CR at the end of a field line.
+    LineCr,
+    /// Saw CR on the empty line.
+    EndCr,
+}
+
+/// Incremental parser for one field section.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldsParser {
+    state: State,
+    /// The next byte to examine.
+    pos: usize,
+    /// Where the section began, for the size limit.
+    start: usize,
+    name: Range<usize>,
+    value_start: usize,
+    value_end: usize,
+    fields: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl FieldsParser {
+    /// A parser for a section starting at `start` in the caller's buffer.
+    pub(crate) fn new(start: usize) -> FieldsParser {
+        FieldsParser {
+            state: State::LineStart,
+            pos: start,
+            start,
+            name: 0..0,
+            value_start: 0,
+            value_end: 0,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Scans the new bytes of `buf`. `Complete(end)` gives the index just past the
+    /// empty line.
+    pub(crate) fn advance(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+    ) -> Result<Status<usize>, ParseError> {
+        while let Some(&b) = buf.get(self.pos) {
+            // RFC 6585 §5: a server may refuse an oversized header section with 431.
+            if self.pos - self.start >= limits.max_header_bytes {
+                return Err(ParseError::HeadersTooLarge);
+            }
+            let at = self.pos;
+            self.pos += 1;
+            match self.state {
+                State::LineStart => match b {
+                    b'\r' => self.state = State::EndCr,
+                    // RFC 9112 §2.2: a recipient MAY recognize a single LF as a line
+                    // terminator and ignore any preceding CR.
+                    b'\n' => return Ok(Status::Complete(self.pos)),
+                    // RFC 9112 §2.2: whitespace between the start-line and the first
+                    // field: reject as invalid.
+                    b' ' | b'\t' if self.fields.is_empty() => {
+                        return Err(ParseError::WhitespaceBeforeFirstField)
+                    }
+                    // RFC 9112 §5.2: a server MUST reject obs-fold with 400 (or replace
+                    // it with SP; we reject).
+                    b' ' | b'\t' => return Err(ParseError::ObsFold),
+                    t if is_tchar(t) => {
+                        if self.fields.len() >= limits.max_headers {
+                            return Err(ParseError::TooManyHeaders);
+                        }
+                        self.name = at..at + 1;
+                        self.state = State::Name;
+                    }
+                    _ => return Err(ParseError::BadHeaderName),
+                },
+                State::Name => match b {
+                    b':' => self.state = State::ValueStart,
+                    t if is_tchar(t) => self.name.end = at + 1,
+                    // RFC 9112 §5.1: no whitespace is allowed between the field name
+                    // and colon; a server MUST reject such a request with 400.
+                    b' ' | b'\t' => return Err(ParseError::WhitespaceBeforeColon),
+                    _ => return Err(ParseError::BadHeaderName),
+                },
+                State::ValueStart => match b {
+                    // RFC 9112 §5.1: OWS before the value is not part of it.
+                    b' ' | b'\t' => {}
+                    b'\r' | b'\n' => {
+                        self.value_start = at;
+                        self.value_end = at;
+                        self.end_line(b)
+                    }
+                    v if is_field_vchar(v) => {
+                        self.value_start = at;
+                        self.value_end = at + 1;
+                        self.state = State::Value;
+                    }
+                    _ => return Err(ParseError::BadHeaderValue),
+                },
+                State::Value => match b {
+                    b' ' | b'\t' => {}
+                    b'\r' | b'\n' => self.end_line(b),
+                    // RFC 9110 §5.5: field-content is field-vchar with SP/HTAB between;
+                    // CR, LF and NUL inside a value MUST be rejected (or replaced), and
+                    // other controls are not field-content at all.
+                    v if is_field_vchar(v) => self.value_end = at + 1,
+                    _ => return Err(ParseError::BadHeaderValue),
+                },
+                State::LineCr => {
+                    if b != b'\n' {
+                        // RFC 9112 §2.2: a bare CR is invalid.
+                        return Err(ParseError::BareCr);
+                    }
+                    self.push_field();
+                }
+                State::EndCr => {
+                    if b != b'\n' {
+                        return Err(ParseError::BareCr);
+                    }
+                    return Ok(Status::Complete(self.pos));
+                }
+            }
+        }
+        Ok(Status::Partial)
+    }
+
+    fn end_line(&mut self, b: u8) {
+        if b == b'\r' {
+            self.state = State::LineCr;
+        } else {
+            self.push_field();
+        }
+    }
+
+    fn push_field(&mut self) {
+        debug_assert!(self.value_end >= self.value_start);
+        self.fields
+            .push((self.name.clone(), self.value_start..self.value_end));
+        self.state = State::LineStart;
+    }
+
+    /// The parsed fields as views into `buf` (the buffer given to `advance`).
+    pub(crate) fn headers<'b>(&self, buf: &'b [u8]) -> Vec<Header<'b>> {
+        self.fields
+            .iter()
+            .filter_map(|(n, v)| {
+                Some(Header {
+                    // Names are tokens (checked above), hence ASCII.
+                    name: core::str::from_utf8(buf.get(n.clone())?).ok()?,
+                    value: buf.get(v.clone())?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Fields = Vec<(String, Vec<u8>)>;
+
+    fn parse(input: &[u8]) -> Result<Status<(usize, Fields)>, ParseError> {
+        let mut p = FieldsParser::new(0);
+        Ok(match p.advance(input, &Limits::default())? {
+            Status::Complete(n) => Status::Complete((
+                n,
+                p.headers(input)
+                    .iter()
+                    .map(|h| (h.name.to_owned(), h.value.to_vec()))
+                    .collect(),
+            )),
+            Status::Partial => Status::Partial,
+        })
+    }
+
+    #[test]
+    fn values_lose_surrounding_ows_but_keep_inner_spaces() {
+        let Status::Complete((n, h)) = parse(b"A: \t x  y \t\r\nB:\r\n\r\nrest").unwrap() else {
+            panic!("partial")
+        };
+        assert_eq!(n, 19);
+        assert_eq!(h[0], ("A".into(), b"x  y".to_vec()));
+        assert_eq!(h[1], ("B".into(), b"".to_vec()));
+    }
+
+    #[test]
+    fn incomplete_section_is_partial() {
+        assert_eq!(parse(b"A: b\r\n").unwrap(), Status::Partial);
+        assert_eq!(parse(b"A: b\r\n\r").unwrap(), Status::Partial);
+    }
+
+    #[test]
+    fn obs_fold_and_bare_cr_are_rejected() {
+        assert_eq!(parse(b"A: b\r\n c\r\n\r\n"), Err(ParseError::ObsFold));
+        assert_eq!(
+            parse(b" A: b\r\n\r\n"),
+            Err(ParseError::WhitespaceBeforeFirstField)
+        );
+        assert_eq!(parse(b"A: b\rc\r\n\r\n"), Err(ParseError::BareCr));
+        assert_eq!(
+            parse(b"A : b\r\n\r\n"),
+            Err(ParseError::WhitespaceBeforeColon)
+        );
+        assert_eq!(parse(b"A: b\x00\r\n\r\n"), Err(ParseError::BadHeaderValue));
+        assert_eq!(parse(b": b\r\n\r\n"), Err(ParseError::BadHeaderName));
+    }
+}

@@ -1,0 +1,493 @@
+//! Incremental parsers for the start line and header section of requests and
+//! responses, and the borrowed views they produce: [`RequestHead`] and
+//! [`ResponseHead`], with their serializers.
+//!
+//! ```text
+//! HTTP-message   = start-line CRLF *( field-line CRLF ) CRLF [ message-body ]
+//! request-line   = method SP request-target SP HTTP-version     ; RFC 9112 §3
+//! status-line    = HTTP-version SP status-code SP [ reason-phrase ] ; RFC 9112 §4
+//! HTTP-version   = HTTP-name "/" DIGIT "." DIGIT                ; RFC 9112 §2.3
+//! ```
+//!
+//! Both parsers are byte-level state machines (like httparse and llhttp): they keep
+//! their position between calls, report [`Status::Partial`] when the input stops early,
+//! and reject a malformed message at the first byte that makes it malformed, so
+//! chunking the input never changes the outcome. Contract: call `advance` with the
+//! same buffer each time, possibly extended at the end; then every range they store
+//! is in bounds and no accessor can panic.
+
+use core::fmt;
+use core::ops::Range;
+
+use crate::chars::{is_field_vchar, is_tchar, is_vchar};
+use crate::error::ParseError;
+use crate::fields::FieldsParser;
+use crate::headers::{write_field, Header};
+use crate::limits::Limits;
+use crate::message::Version;
+use crate::status::StatusCode;
+
+pub use crate::decoder::RequestDecoder;
+
+/// The result of feeding a parser: a complete item, or a need for more bytes.
+/// Incomplete input is data, not an error (httparse's `Status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status<T> {
+    /// Parsing finished; for heads the value is the number of bytes the head used.
+    Complete(T),
+    /// More input is needed.
+    Partial,
+}
+
+impl<T> Status<T> {
+    /// True for [`Status::Complete`].
+    pub fn is_complete(&self) -> bool {
+        matches!(self, Status::Complete(_))
+    }
+}
+
+/// `HTTP/` + DIGIT + `.` + DIGIT, exactly 8 bytes (RFC 9112 §2.3).
+const VERSION_LEN: usize = 8;
+
+/// True if `b` may appear at offset `i` of an `HTTP-version`.
+fn version_byte_ok(i: usize, b: u8) -> bool {
+    match i {
+        0..=4 => b == b"HTTP/"[i],
+        5 | 7 => b.is_ascii_digit(),
+        6 => b == b'.',
+        _ => false,
+    }
+}
+
+/// Validates a complete `HTTP-version` (each byte was checked by `version_byte_ok`).
+fn finish_version(v: &[u8], bad: ParseError) -> Result<Version, ParseError> {
+    if v.len() != VERSION_LEN {
+        return Err(bad);
+    }
+    let version = Version {
+        major: v[5] - b'0',
+        minor: v[7] - b'0',
+    };
+    // RFC 9110 §2.5 / §15.6.6: we implement HTTP/1.x only; a well-formed other major
+    // version is answered with 505. Minor versions above 1 are treated as 1.1.
+    if version.major != 1 {
+        return Err(ParseError::UnsupportedVersion);
+    }
+    Ok(version)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RequestLineState {
+    /// Before the request line: skipping empty lines (RFC 9112 §2.2).
+    Empty,
+    /// Saw CR on a leading empty line.
+    EmptyCr,
+    Method,
+    Target,
+    Version,
+    /// Saw CR after the version.
+    Cr,
+    /// The request line is done; the field section is being parsed.
+    Fields,
+}
+
+/// An incremental request-head parser (request line and header section).
+#[derive(Debug, Clone)]
+pub struct RequestHeadParser {
+    limits: Limits,
+    state: RequestLineState,
+    pos: usize,
+    empty_lines: usize,
+    method: Range<usize>,
+    target: Range<usize>,
+    version_start: usize,
+    version: Version,
+    fields: FieldsParser,
+    done: Option<usize>,
+}
+
+impl RequestHeadParser {
+    /// A parser for a head that starts at offset 0 of the buffers it will be given.
+    pub fn new(limits: Limits) -> RequestHeadParser {
+        RequestHeadParser {
+            limits,
+            state: RequestLineState::Empty,
+            pos: 0,
+            empty_lines: 0,
+            method: 0..0,
+            target: 0..0,
+            version_start: 0,
+            version: Version::HTTP_11,
+            fields: FieldsParser::new(0),
+            done: None,
+        }
+    }
+
+    /// True once some byte of the request line (not a leading empty line) was seen:
+    /// the header timeout runs from here.
+    pub fn started(&self) -> bool {
+        !matches!(
+            self.state,
+            RequestLineState::Empty | RequestLineState::EmptyCr
+        )
+    }
+
+    /// Scans the bytes of `buf` not seen yet. `Complete(n)`: the head is `buf[..n]`.
+    pub fn advance(&mut self, buf: &[u8]) -> Result<Status<usize>, ParseError> {
+        use RequestLineState as S;
+        if let Some(n) = self.done {
+            return Ok(Status::Complete(n));
+        }
+        while self.state != S::Fields {
+            let Some(&b) = buf.get(self.pos) else {
+                return Ok(Status::Partial);
+            };
+            let at = self.pos;
+            self.pos += 1;
+            match self.state {
+                S::Empty => match b {
+                    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line
+                    // (CRLF) received prior to the request-line.
+                    b'\r' => self.state = S::EmptyCr,
+                    b'\n' => self.empty_line()?,
+                    t if is_tchar(t) => {
+                        self.method = at..at + 1;
+                        self.state = S::Method;
+                    }
+                    _ => return Err(ParseError::BadRequestLine),
+                },
+                S::EmptyCr => {
+                    if b != b'\n' {
+                        return Err(ParseError::BareCr);
+                    }
+                    self.empty_line()?;
+                    self.state = S::Empty;
+                }
+                // RFC 9112 §3.1: method = token, followed by exactly one SP.
+                S::Method => match b {
+                    b' ' => {
+                        self.target = self.pos..self.pos;
+                        self.state = S::Target;
+                    }
+                    t if is_tchar(t) => {
+                        self.method.end = at + 1;
+                        if self.method.len() > self.limits.max_method_len {
+                            return Err(ParseError::MethodTooLong);
+                        }
+                    }
+                    _ => return Err(ParseError::BadRequestLine),
+                },
+                // RFC 9112 §3.2: request-target is made of URI characters, all VCHAR;
+                // whitespace inside it is invalid (§3: no autocorrection).
+                S::Target => match b {
+                    b' ' if !self.target.is_empty() => {
+                        self.version_start = self.pos;
+                        self.state = S::Version;
+                    }
+                    t if is_vchar(t) => {
+                        self.target.end = at + 1;
+                        // RFC 9112 §3: a server that receives a request-target longer
+                        // than any URI it wishes to parse MUST respond with 414.
+                        if self.target.len() > self.limits.max_uri_len {
+                            return Err(ParseError::UriTooLong);
+                        }
+                    }
+                    _ => return Err(ParseError::BadRequestLine),
+                },
+                S::Version => match b {
+                    b'\r' | b'\n' => {
+                        let v = buf.get(self.version_start..at).unwrap_or_default();
+                        self.version = finish_version(v, ParseError::BadVersion)?;
+                        if b == b'\r' {
+                            self.state = S::Cr;
+                        } else {
+                            self.start_fields();
+                        }
+                    }
+                    _ if version_byte_ok(at - self.version_start, b) => {}
+                    _ => return Err(ParseError::BadVersion),
+                },
+                S::Cr => {
+                    if b != b'\n' {
+                        return Err(ParseError::BareCr);
+                    }
+                    self.start_fields();
+                }
+                S::Fields => unreachable!("loop condition"),
+            }
+        }
+        let status = self.fields.advance(buf, &self.limits)?;
+        if let Status::Complete(n) = status {
+            self.done = Some(n);
+        }
+        Ok(status)
+    }
+
+    fn empty_line(&mut self) -> Result<(), ParseError> {
+        self.empty_lines += 1;
+        if self.empty_lines > self.limits.max_empty_lines {
+            return Err(ParseError::TooManyEmptyLines);
+        }
+        Ok(())
+    }
+
+    fn start_fields(&mut self) {
+        self.fields = FieldsParser::new(self.pos);
+        self.state = RequestLineState::Fields;
+    }
+
+    /// The parsed head as a view into `buf`, once `advance` returned `Complete`.
+    pub fn head<'b>(&self, buf: &'b [u8]) -> Option<RequestHead<'b>> {
+        self.done?;
+        Some(RequestHead {
+            // Tokens and VCHARs are ASCII, so these conversions cannot fail.
+            method: core::str::from_utf8(buf.get(self.method.clone())?).ok()?,
+            target: core::str::from_utf8(buf.get(self.target.clone())?).ok()?,
+            version: self.version,
+            headers: self.fields.headers(buf),
+        })
+    }
+}
+
+/// A parsed request head, borrowing from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead<'a> {
+    /// The method token (case-sensitive, RFC 9110 §9.1).
+    pub method: &'a str,
+    /// The request target as received.
+    pub target: &'a str,
+    /// The protocol version.
+    pub version: Version,
+    /// The header fields in order.
+    pub headers: Vec<Header<'a>>,
+}
+
+impl<'a> RequestHead<'a> {
+    /// Parses a head at the start of `buf` in one call (httparse style):
+    /// `Complete((head, n))` where the head used `buf[..n]`.
+    pub fn parse(
+        buf: &'a [u8],
+        limits: &Limits,
+    ) -> Result<Status<(RequestHead<'a>, usize)>, ParseError> {
+        let mut p = RequestHeadParser::new(*limits);
+        match p.advance(buf)? {
+            Status::Complete(n) => Ok(p
+                .head(buf)
+                .map_or(Status::Partial, |h| Status::Complete((h, n)))),
+            Status::Partial => Ok(Status::Partial),
+        }
+    }
+
+    /// The value of the first field called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    }
+
+    /// Writes the head: request line, fields and the empty line.
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.method.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(self.target.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(self.version.to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        for h in &self.headers {
+            write_field(out, h.name, h.value);
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+impl fmt::Display for RequestHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.method, self.target, self.version)?;
+        for h in &self.headers {
+            write!(f, " | {h}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusLineState {
+    Version,
+    Code,
+    /// After the status code: SP (then a reason) or the end of the line.
+    AfterCode,
+    Reason,
+    Cr,
+    Fields,
+}
+
+/// An incremental response-head parser (status line and header section).
+#[derive(Debug, Clone)]
+pub struct ResponseHeadParser {
+    limits: Limits,
+    state: StatusLineState,
+    pos: usize,
+    version: Version,
+    code: u16,
+    digits: usize,
+    reason: Range<usize>,
+    fields: FieldsParser,
+    done: Option<usize>,
+}
+
+impl ResponseHeadParser {
+    /// A parser for a head that starts at offset 0 of the buffers it will be given.
+    pub fn new(limits: Limits) -> ResponseHeadParser {
+        ResponseHeadParser {
+            limits,
+            state: StatusLineState::Version,
+            pos: 0,
+            version: Version::HTTP_11,
+            code: 0,
+            digits: 0,
+            reason: 0..0,
+            fields: FieldsParser::new(0),
+            done: None,
+        }
+    }
+
+    /// Scans the bytes of `buf` not seen yet. `Complete(n)`: the head is `buf[..n]`.
+    pub fn advance(&mut self, buf: &[u8]) -> Result<Status<usize>, ParseError> {
+        use StatusLineState as S;
+        if let Some(n) = self.done {
+            return Ok(Status::Complete(n));
+        }
+        while self.state != S::Fields {
+            let Some(&b) = buf.get(self.pos) else {
+                return Ok(Status::Partial);
+            };
+            let at = self.pos;
+            self.pos += 1;
+            match self.state {
+                S::Version => {
+                    if at == VERSION_LEN && b == b' ' {
+                        self.version = finish_version(&buf[..at], ParseError::BadStatusLine)?;
+                        self.state = S::Code;
+                    } else if !version_byte_ok(at, b) {
+                        return Err(ParseError::BadStatusLine);
+                    }
+                }
+                // RFC 9112 §4: status-code = 3DIGIT.
+                S::Code => {
+                    if !b.is_ascii_digit() {
+                        return Err(ParseError::BadStatusLine);
+                    }
+                    self.code = self.code * 10 + u16::from(b - b'0');
+                    self.digits += 1;
+                    if self.digits == 3 {
+                        self.state = S::AfterCode;
+                    }
+                }
+                // RFC 9112 §4: a client SHOULD ignore the reason-phrase; servers that
+                // omit it together with its SP exist, so accept that too.
+                S::AfterCode => match b {
+                    b' ' => {
+                        self.reason = self.pos..self.pos;
+                        self.state = S::Reason;
+                    }
+                    b'\r' => self.state = S::Cr,
+                    b'\n' => self.start_fields(),
+                    _ => return Err(ParseError::BadStatusLine),
+                },
+                // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+                S::Reason => match b {
+                    b'\r' => self.state = S::Cr,
+                    b'\n' => self.start_fields(),
+                    b'\t' | b' ' => self.reason.end = at + 1,
+                    v if is_field_vchar(v) => self.reason.end = at + 1,
+                    _ => return Err(ParseError::BadStatusLine),
+                },
+                S::Cr => {
+                    if b != b'\n' {
+                        return Err(ParseError::BareCr);
+                    }
+                    self.start_fields();
+                }
+                S::Fields => unreachable!("loop condition"),
+            }
+        }
+        let status = self.fields.advance(buf, &self.limits)?;
+        if let Status::Complete(n) = status {
+            self.done = Some(n);
+        }
+        Ok(status)
+    }
+
+    fn start_fields(&mut self) {
+        self.fields = FieldsParser::new(self.pos);
+        self.state = StatusLineState::Fields;
+    }
+
+    /// The parsed head as a view into `buf`, once `advance` returned `Complete`.
+    pub fn head<'b>(&self, buf: &'b [u8]) -> Option<ResponseHead<'b>> {
+        self.done?;
+        Some(ResponseHead {
+            version: self.version,
+            status: StatusCode(self.code),
+            reason: buf.get(self.reason.clone())?,
+            headers: self.fields.headers(buf),
+        })
+    }
+}
+
+/// A parsed response head, borrowing from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead<'a> {
+    /// The server's protocol version.
+    pub version: Version,
+    /// The status code.
+    pub status: StatusCode,
+    /// The reason phrase as received (may be empty; may hold obs-text).
+    pub reason: &'a [u8],
+    /// The header fields in order.
+    pub headers: Vec<Header<'a>>,
+}
+
+impl<'a> ResponseHead<'a> {
+    /// Parses a head at the start of `buf` in one call.
+    pub fn parse(
+        buf: &'a [u8],
+        limits: &Limits,
+    ) -> Result<Status<(ResponseHead<'a>, usize)>, ParseError> {
+        let mut p = ResponseHeadParser::new(*limits);
+        match p.advance(buf)? {
+            Status::Complete(n) => Ok(p
+                .head(buf)
+                .map_or(Status::Partial, |h| Status::Complete((h, n)))),
+            Status::Partial => Ok(Status::Partial),
+        }
+    }
+
+    /// Writes the head: status line, fields and the empty line.
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(format!("{} {:03} ", self.version, self.status.0).as_bytes());
+        out.extend(self.reason.iter().filter(|&&b| b != b'\r' && b != b'\n'));
+        out.extend_from_slice(b"\r\n");
+        for h in &self.headers {
+            write_field(out, h.name, h.value);
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+impl fmt::Display for ResponseHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}",
+            self.version,
+            self.status.0,
+            String::from_utf8_lossy(self.reason)
+        )?;
+        for h in &self.headers {
+            write!(f, " | {h}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,702 @@
+//! [`ServerConnection`]: one HTTP/1.1 server connection as a sans-IO state machine.
+//!
+//! Heads up! Read first: RFC 9112 §9 (connection management: persistence §9.3,
+//! pipelining §9.3.2, closing §9.6), RFC 9110 §10.1.1 (Expect: 100-continue),
+//! RFC 9110 §6.6.1 (Date), RFC 9110 §15.5.9 (408).
+//!
+//! The driver moves bytes and time:
+//!
+//! ```text
+//! on_bytes(now, received)      -> requests are parsed and handled, in order
+//! poll_transmit(now) -> bytes  -> send them, then consume(n) with what was sent
+//! poll_at() -> deadline        -> call on_timeout(now) when it passes
+//! poll_event() -> access log lines and Upgrade hand-overs
+//! wants_close()                -> close the transport (after sending everything)
+//! ```
+//!
+//! Output is bounded: responses to pipelined requests are produced only while less
+//! than `output_high_water` bytes wait to be sent, and a streamed body is pulled a
+//! chunk at a time from `poll_transmit`, so a 100 MiB file never sits in memory.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use core::fmt;
+
+use tundra_core::{Duration, Instant};
+
+use crate::chunked::{encode_chunk, encode_last_chunk};
+use crate::date::{format_imf_fixdate, WallClock};
+use crate::error::ParseError;
+use crate::headers::write_field;
+use crate::limits::Limits;
+use crate::message::{Method, Request, Version};
+use crate::parse::RequestDecoder;
+use crate::response::{Body, BodyStream, Response};
+use crate::router::Router;
+use crate::status::StatusCode;
+
+/// Most events kept for the driver; older access-log entries are dropped beyond it.
+const MAX_EVENTS: usize = 1024;
+
+/// Server settings: limits, timeouts, identity, clock and buffering.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Parser limits (414, 431, 413, 501 come from here).
+    pub limits: Limits,
+    /// Time from the first byte of a request head to its end before 408 and close
+    /// (the slowloris defence).
+    pub header_timeout: Duration,
+    /// Time from the end of a head to the end of its body before 408 and close.
+    pub body_timeout: Duration,
+    /// Time a connection may sit with nothing happening (no request started, or
+    /// nothing sent) before it is closed.
+    pub idle_timeout: Duration,
+    /// The `Server` field value (RFC 9110 §10.2.4); `None` sends none.
+    pub server_name: Option<String>,
+    /// The wall clock for `Date` (RFC 9110 §6.6.1); `None` sends no Date.
+    pub wall_clock: Option<WallClock>,
+    /// Bytes pulled from a streamed body at a time.
+    pub stream_chunk: usize,
+    /// No new response is produced while this many bytes wait to be sent.
+    pub output_high_water: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            limits: Limits::default(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            server_name: Some(concat!("tundra/", env!("CARGO_PKG_VERSION")).to_owned()),
+            wall_clock: None,
+            stream_chunk: 64 * 1024,
+            output_high_water: 64 * 1024,
+        }
+    }
+}
+
+/// What every connection of one server shares: settings and routes.
+#[derive(Debug, Clone, Default)]
+pub struct Server {
+    /// Settings.
+    pub config: ServerConfig,
+    /// Routes.
+    pub router: Router,
+}
+
+/// One access-log line: what was asked, what was answered, how long it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLogEntry {
+    /// The method, or `-` if the request did not parse.
+    pub method: String,
+    /// The request target, or `-`.
+    pub target: String,
+    /// The request version, if it parsed.
+    pub version: Option<Version>,
+    /// The status sent.
+    pub status: StatusCode,
+    /// Body bytes sent (0 for HEAD and bodiless statuses).
+    pub body_bytes: u64,
+    /// From the first byte of the request to the last byte of the response queued.
+    pub duration: Duration,
+}
+
+impl fmt::Display for AccessLogEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{} {}", self.method, self.target)?;
+        if let Some(v) = self.version {
+            write!(f, " {v}")?;
+        }
+        write!(
+            f,
+            "\" {} {} {}",
+            self.status.0, self.body_bytes, self.duration
+        )
+    }
+}
+
+/// A connection that switched protocols after a 101 (RFC 9110 §7.8): from now on its
+/// byte stream belongs to `protocol` (e.g. WebSocket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upgrade {
+    /// The protocol switched to (the handler's `Response::upgrade`).
+    pub protocol: String,
+    /// The request that asked for it (its headers carry e.g. Sec-WebSocket-Key).
+    pub request: Request,
+    /// Bytes received after the request that already belong to the new protocol.
+    pub leftover: Vec<u8>,
+}
+
+/// Something for the driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// A response was completed (also written to `log` at info level, target
+    /// `tundra_http::access`).
+    Access(AccessLogEntry),
+    /// The 101 was sent; the connection now carries another protocol. Later bytes
+    /// from the peer are in [`ServerConnection::take_upgraded_input`].
+    Upgraded(Upgrade),
+}
+
+/// Where the connection is, for its timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Closing or switching protocols: waiting for the output to drain.
+    Closing,
+    /// Output is waiting to be sent or a body is being streamed.
+    Sending,
+    /// A request body is being received.
+    Body,
+    /// A request head is being received.
+    Head,
+    /// Nothing in progress.
+    Idle,
+}
+
+/// A body being streamed into the output.
+struct ActiveStream {
+    body: Box<dyn BodyStream>,
+    /// Bytes still to send if the length was announced.
+    remaining: Option<u64>,
+    chunked: bool,
+    log: AccessLogEntry,
+    started: Instant,
+}
+
+/// One server connection. See the module doc for the driver's side.
+pub struct ServerConnection {
+    server: Arc<Server>,
+    decoder: RequestDecoder,
+    out: Vec<u8>,
+    out_pos: usize,
+    scratch: Vec<u8>,
+    stream: Option<ActiveStream>,
+    /// Close once the output has drained (no more requests are read).
+    closing: bool,
+    /// Close now, dropping unsent output (a broken stream or a stalled peer).
+    aborted: bool,
+    peer_eof: bool,
+    upgrade_pending: Option<(Request, String)>,
+    upgraded: bool,
+    post_upgrade: Vec<u8>,
+    events: VecDeque<ServerEvent>,
+    head_started: Option<Instant>,
+    body_started: Option<Instant>,
+    last_activity: Instant,
+    last_now: Instant,
+}
+
+impl fmt::Debug for ServerConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConnection")
+            .field("phase", &self.phase())
+            .field("pending_out", &self.pending_out())
+            .field("closing", &self.closing)
+            .field("upgraded", &self.upgraded)
+            .finish()
+    }
+}
+
+impl ServerConnection {
+    /// A connection accepted at `now`.
+    pub fn new(server: Arc<Server>, now: Instant) -> ServerConnection {
+        let limits = server.config.limits;
+        ServerConnection {
+            server,
+            decoder: RequestDecoder::new(limits),
+            out: Vec::new(),
+            out_pos: 0,
+            scratch: Vec::new(),
+            stream: None,
+            closing: false,
+            aborted: false,
+            peer_eof: false,
+            upgrade_pending: None,
+            upgraded: false,
+            post_upgrade: Vec::new(),
+            events: VecDeque::new(),
+            head_started: None,
+            body_started: None,
+            last_activity: now,
+            last_now: now,
+        }
+    }
+
+    /// Bytes received from the peer.
+    pub fn on_bytes(&mut self, now: Instant, data: &[u8]) {
+        self.last_now = now;
+        if data.is_empty() {
+            return;
+        }
+        self.last_activity = now;
+        if self.upgraded || self.upgrade_pending.is_some() {
+            self.post_upgrade.extend_from_slice(data);
+            return;
+        }
+        if self.closing || self.aborted {
+            // RFC 9112 §9.6: after deciding to close, further requests are not
+            // processed; their bytes are read and dropped.
+            return;
+        }
+        self.decoder.feed(data);
+        self.process(now);
+    }
+
+    /// The peer finished sending (TCP FIN). Complete requests already received are
+    /// still answered; then the connection closes.
+    pub fn on_eof(&mut self, now: Instant) {
+        self.last_now = now;
+        self.peer_eof = true;
+        self.process(now);
+    }
+
+    /// The bytes waiting to be sent, if any. Pulls the next chunk of a streamed body
+    /// and answers pipelined requests as room frees up.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<&[u8]> {
+        self.last_now = now;
+        if self.aborted {
+            return None;
+        }
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        }
+        self.fill_from_stream(now);
+        if self.stream.is_none() {
+            self.process(now);
+            self.fill_from_stream(now);
+        }
+        self.maybe_finish_upgrade();
+        if self.aborted || self.out_pos == self.out.len() {
+            return None;
+        }
+        Some(&self.out[self.out_pos..])
+    }
+
+    /// `n` bytes of what `poll_transmit` returned were sent.
+    pub fn consume(&mut self, n: usize) {
+        let n = n.min(self.pending_out());
+        self.out_pos += n;
+        if n > 0 {
+            self.last_activity = self.last_now;
+        }
+        self.maybe_finish_upgrade();
+    }
+
+    /// The next deadline: call [`ServerConnection::on_timeout`] when it passes.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if self.wants_close() || self.upgraded {
+            return None;
+        }
+        let cfg = &self.server.config;
+        Some(match self.phase() {
+            Phase::Closing | Phase::Sending | Phase::Idle => self.last_activity + cfg.idle_timeout,
+            Phase::Body => self.body_started.unwrap_or(self.last_activity) + cfg.body_timeout,
+            Phase::Head => self.head_started.unwrap_or(self.last_activity) + cfg.header_timeout,
+        })
+    }
+
+    /// Fires the timer if its deadline has passed.
+    pub fn on_timeout(&mut self, now: Instant) {
+        self.last_now = now;
+        match self.poll_at() {
+            Some(deadline) if now >= deadline => {}
+            _ => return,
+        }
+        match self.phase() {
+            // RFC 9110 §15.5.9: 408 when the server would like to shut down an unused
+            // connection, here one that started a request and did not finish it.
+            Phase::Head | Phase::Body => {
+                log::debug!("request timed out in {:?}", self.phase());
+                self.reject(now, StatusCode::REQUEST_TIMEOUT, None);
+            }
+            // RFC 9112 §9.5: a server may close an idle connection at any time.
+            Phase::Idle => self.closing = true,
+            // The peer stopped reading: give up on the output.
+            Phase::Sending | Phase::Closing => self.aborted = true,
+        }
+    }
+
+    /// The next event for the driver.
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    /// True when the transport should be closed now: everything was sent after a
+    /// close was decided, or the connection was aborted.
+    pub fn wants_close(&self) -> bool {
+        self.aborted
+            || (self.closing
+                && self.stream.is_none()
+                && self.upgrade_pending.is_none()
+                && !self.upgraded
+                && self.pending_out() == 0)
+    }
+
+    /// True while the connection would use more input (backpressure hint: a driver
+    /// may stop reading the socket while this is false).
+    pub fn wants_input(&self) -> bool {
+        !self.closing
+            && !self.aborted
+            && self.decoder.buffered()
+                <= self.server.config.limits.max_header_bytes + self.server.config.output_high_water
+    }
+
+    /// True once the connection switched protocols.
+    pub fn is_upgraded(&self) -> bool {
+        self.upgraded
+    }
+
+    /// Bytes received after the [`ServerEvent::Upgraded`] event.
+    pub fn take_upgraded_input(&mut self) -> Vec<u8> {
+        if self.upgraded {
+            core::mem::take(&mut self.post_upgrade)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn pending_out(&self) -> usize {
+        self.out.len() - self.out_pos
+    }
+
+    fn phase(&self) -> Phase {
+        if self.closing || self.upgrade_pending.is_some() || self.upgraded {
+            Phase::Closing
+        } else if self.stream.is_some() || self.pending_out() > 0 {
+            Phase::Sending
+        } else if self.decoder.in_body() {
+            Phase::Body
+        } else if !self.decoder.is_idle() {
+            Phase::Head
+        } else {
+            Phase::Idle
+        }
+    }
+
+    /// Answers complete requests in order while there is room in the output.
+    fn process(&mut self, now: Instant) {
+        loop {
+            if self.closing
+                || self.aborted
+                || self.upgrade_pending.is_some()
+                || self.upgraded
+                || self.stream.is_some()
+                || self.pending_out() >= self.server.config.output_high_water
+            {
+                break;
+            }
+            match self.decoder.poll() {
+                Ok(Some(request)) => self.handle(now, request),
+                Ok(None) => {
+                    if self.decoder.take_continue() {
+                        // RFC 9110 §10.1.1: the interim 100 tells the client to send
+                        // the content it is holding back.
+                        self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                    }
+                    if self.peer_eof {
+                        // Nothing more will arrive: an unfinished request is dropped
+                        // and the connection closes (RFC 9112 §9.6).
+                        self.closing = true;
+                    }
+                    break;
+                }
+                Err(e) => {
+                    log::debug!("rejecting request: {e}");
+                    self.reject(now, e.status(), Some(e));
+                    break;
+                }
+            }
+        }
+        self.update_timers(now);
+    }
+
+    fn update_timers(&mut self, now: Instant) {
+        if self.decoder.in_body() {
+            self.head_started = None;
+            self.body_started.get_or_insert(now);
+        } else if self.decoder.is_idle() {
+            self.head_started = None;
+            self.body_started = None;
+        } else {
+            self.head_started.get_or_insert(now);
+        }
+    }
+
+    /// Runs the handler for `request` and queues its response.
+    fn handle(&mut self, now: Instant, request: Request) {
+        let started = self.head_started.or(self.body_started).unwrap_or(now);
+        self.head_started = None;
+        self.body_started = None;
+        self.last_activity = now;
+        let cfg = &self.server.config;
+        let unix_secs = cfg.wall_clock.map(|c| c.unix_secs_at(now));
+        let mut response = self.server.router.dispatch(&request, now, unix_secs);
+        log::trace!("{request} -> {}", response.status);
+
+        if response.status.is_informational() && response.upgrade.is_none() {
+            log::warn!(
+                "handler returned interim status {}; sending 500",
+                response.status
+            );
+            response = Response::status_page(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        let log_entry = AccessLogEntry {
+            method: request.method.to_string(),
+            target: request.target.clone(),
+            version: Some(request.version),
+            status: response.status,
+            body_bytes: 0,
+            duration: Duration::ZERO,
+        };
+
+        if let Some(protocol) = response.upgrade.take() {
+            if response.status == StatusCode::SWITCHING_PROTOCOLS {
+                self.write_head(now, &response, None, None);
+                self.push_access(log_entry, started, now);
+                self.upgrade_pending = Some((request, protocol));
+                return;
+            }
+        }
+
+        let mut keep_alive =
+            request.keep_alive && !response.headers.has_token("connection", "close");
+        // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses carry no content.
+        let no_content = request.method == Method::Head || response.status.has_no_body();
+        let length = if response.status.has_no_body() {
+            None
+        } else {
+            response.body.len_hint()
+        };
+        // Framing (RFC 9112 §6.1, §6.3): Content-Length if known; otherwise chunked for
+        // HTTP/1.1 (not for HEAD, where nothing follows) or close-delimited for 1.0.
+        let chunked = length.is_none()
+            && !response.status.has_no_body()
+            && request.version.is_http11()
+            && request.method != Method::Head;
+        if length.is_none() && !chunked && !no_content {
+            keep_alive = false;
+        }
+        let connection = if !keep_alive {
+            Some("close")
+        } else if !request.version.is_http11() {
+            // RFC 9112 Appendix C.2.2: an HTTP/1.0 peer needs keep-alive echoed.
+            Some("keep-alive")
+        } else {
+            None
+        };
+        self.write_head(
+            now,
+            &response,
+            length
+                .map(|n| (n, chunked))
+                .or(chunked.then_some((0, true))),
+            connection,
+        );
+        if !keep_alive {
+            self.closing = true;
+        }
+
+        let body = core::mem::take(&mut response.body);
+        match body {
+            _ if no_content => self.push_access(log_entry, started, now),
+            Body::Empty => self.push_access(log_entry, started, now),
+            Body::Bytes(bytes) => {
+                self.out.extend_from_slice(&bytes);
+                let entry = AccessLogEntry {
+                    body_bytes: bytes.len() as u64,
+                    ..log_entry
+                };
+                self.push_access(entry, started, now);
+            }
+            Body::Stream(stream) => {
+                self.stream = Some(ActiveStream {
+                    remaining: length,
+                    body: stream,
+                    chunked,
+                    log: log_entry,
+                    started,
+                });
+            }
+        }
+    }
+
+    /// Writes a status line and fields. `framing` is `Some((len, chunked))`: chunked
+    /// announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
+    fn write_head(
+        &mut self,
+        now: Instant,
+        response: &Response,
+        framing: Option<(u64, bool)>,
+        connection: Option<&str>,
+    ) {
+        let cfg = &self.server.config;
+        let out = &mut self.out;
+        // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
+        out.extend_from_slice(
+            format!(
+                "HTTP/1.1 {:03} {}\r\n",
+                response.status.0,
+                response.status.reason()
+            )
+            .as_bytes(),
+        );
+        if let Some(clock) = cfg.wall_clock {
+            // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx,
+            // 3xx and 4xx responses (and MAY in others).
+            write_field(
+                out,
+                "Date",
+                format_imf_fixdate(clock.unix_secs_at(now)).as_bytes(),
+            );
+        }
+        if let Some(name) = &cfg.server_name {
+            write_field(out, "Server", name.as_bytes());
+        }
+        let upgrading =
+            response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
+        for h in response.headers.iter() {
+            let managed = ["content-length", "transfer-encoding", "date", "server"]
+                .iter()
+                .any(|m| h.name.eq_ignore_ascii_case(m))
+                || (!upgrading && h.name.eq_ignore_ascii_case("connection"));
+            if !managed {
+                write_field(out, h.name, h.value);
+            }
+        }
+        match framing {
+            Some((_, true)) => write_field(out, "Transfer-Encoding", b"chunked"),
+            Some((len, false)) => write_field(out, "Content-Length", len.to_string().as_bytes()),
+            None => {}
+        }
+        if let Some(c) = connection {
+            write_field(out, "Connection", c.as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+
+    /// Queues an error response and closes (RFC 9112 §9.6 after a framing error the
+    /// connection cannot be reused).
+    fn reject(&mut self, now: Instant, status: StatusCode, error: Option<ParseError>) {
+        let started = self.head_started.or(self.body_started).unwrap_or(now);
+        let page = Response::text(
+            status,
+            match error {
+                Some(e) => format!("{status}: {e}\n"),
+                None => format!("{status}\n"),
+            },
+        );
+        let Body::Bytes(body) = &page.body else {
+            unreachable!("text responses are bytes")
+        };
+        let len = body.len() as u64;
+        let body = body.clone();
+        self.write_head(now, &page, Some((len, false)), Some("close"));
+        self.out.extend_from_slice(&body);
+        self.closing = true;
+        self.head_started = None;
+        self.body_started = None;
+        let entry = AccessLogEntry {
+            method: "-".into(),
+            target: "-".into(),
+            version: None,
+            status,
+            body_bytes: len,
+            duration: Duration::ZERO,
+        };
+        self.push_access(entry, started, now);
+    }
+
+    /// Pulls streamed body bytes into the output while it is below the high water.
+    fn fill_from_stream(&mut self, now: Instant) {
+        let chunk = self.server.config.stream_chunk.max(1);
+        let high_water = self.server.config.output_high_water;
+        while self.pending_out() < high_water {
+            let Some(active) = self.stream.as_mut() else {
+                return;
+            };
+            let want = match active.remaining {
+                Some(r) => chunk.min(usize::try_from(r).unwrap_or(usize::MAX)),
+                None => chunk,
+            };
+            let n = if want == 0 {
+                0
+            } else {
+                self.scratch.resize(want, 0);
+                match active.body.read(&mut self.scratch[..want]) {
+                    Ok(n) => n.min(want),
+                    Err(e) => {
+                        log::warn!("body stream failed after the head was sent: {e}; closing");
+                        self.abort_stream();
+                        return;
+                    }
+                }
+            };
+            if n == 0 {
+                if active.remaining.is_some_and(|r| r > 0) {
+                    log::warn!("body stream ended before its announced length; closing");
+                    self.abort_stream();
+                    return;
+                }
+                if active.chunked {
+                    encode_last_chunk(&mut self.out);
+                }
+                let Some(done) = self.stream.take() else {
+                    return;
+                };
+                self.push_access(done.log, done.started, now);
+                return;
+            }
+            if active.chunked {
+                encode_chunk(&mut self.out, &self.scratch[..n]);
+            } else {
+                self.out.extend_from_slice(&self.scratch[..n]);
+            }
+            active.log.body_bytes += n as u64;
+            if let Some(r) = active.remaining.as_mut() {
+                *r -= n as u64;
+            }
+        }
+    }
+
+    /// The body cannot be completed: the only honest signal left is closing early,
+    /// after the bytes already queued (the client sees a short body).
+    fn abort_stream(&mut self) {
+        self.stream = None;
+        self.closing = true;
+    }
+
+    fn maybe_finish_upgrade(&mut self) {
+        if self.pending_out() > 0 {
+            return;
+        }
+        if let Some((request, protocol)) = self.upgrade_pending.take() {
+            let mut leftover = self.decoder.take_buffered();
+            leftover.append(&mut self.post_upgrade);
+            self.upgraded = true;
+            self.events.push_back(ServerEvent::Upgraded(Upgrade {
+                protocol,
+                request,
+                leftover,
+            }));
+        }
+    }
+
+    fn push_access(&mut self, mut entry: AccessLogEntry, started: Instant, now: Instant) {
+        entry.duration = now - started;
+        log::info!(target: "tundra_http::access", "{entry}");
+        if self.events.len() >= MAX_EVENTS {
+            if let Some(i) = self
+                .events
+                .iter()
+                .position(|e| matches!(e, ServerEvent::Access(_)))
+            {
+                self.events.remove(i);
+            }
+        }
+        self.events.push_back(ServerEvent::Access(entry));
+    }
+}
