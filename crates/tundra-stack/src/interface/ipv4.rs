@@ -1,0 +1,67 @@
+//! IPv4 in: validation (RFC 791, RFC 1122 §3.2.1) and dispatch to ICMP and the
+//! transports.
+
+use tundra_core::Instant;
+use tundra_ip::{ChecksumMode, IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
+
+use super::Interface;
+
+impl Interface {
+    pub(super) fn receive_ipv4(&mut self, now: Instant, bytes: &[u8]) {
+        self.counters.ip_rx += 1;
+        let packet = match Ipv4Packet::new_checked(bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                self.count_ip_error(e);
+                return;
+            }
+        };
+        let ip = match Ipv4Repr::parse(&packet, ChecksumMode::Verify) {
+            Ok(ip) => ip,
+            Err(e) => {
+                self.count_ip_error(e);
+                return;
+            }
+        };
+        log::trace!("rx {ip}");
+        // RFC 1122 §3.2.1.3: a host must silently discard a datagram whose source is a
+        // broadcast or multicast address.
+        if self.is_broadcast(ip.src_addr) || ip.src_addr.is_multicast() {
+            self.counters.ip_bad_source += 1;
+            return;
+        }
+        let to_us = ip.dst_addr == self.address();
+        let to_broadcast = self.is_broadcast(ip.dst_addr);
+        if !to_us && !to_broadcast {
+            // We are a host, not a router (RFC 1122 §3.3.1): no forwarding.
+            self.counters.ip_not_for_us += 1;
+            return;
+        }
+        if ip.more_frags || ip.frag_offset != 0 {
+            self.counters.ip_fragments_dropped += 1;
+            return;
+        }
+        let payload = packet.payload();
+        match ip.protocol {
+            IpProtocol::Icmp => {
+                self.counters.ip_delivered += 1;
+                self.receive_icmp(now, &ip, payload, to_broadcast);
+            }
+            _ => self.counters.ip_unknown_protocol += 1,
+        }
+    }
+
+    /// The limited broadcast address or our subnet's directed broadcast.
+    pub(super) fn is_broadcast(&self, addr: Ipv4Addr) -> bool {
+        addr.is_broadcast() || Some(addr) == self.config.address.broadcast()
+    }
+
+    pub(super) fn count_ip_error(&mut self, e: tundra_ip::Error) {
+        log::debug!("ipv4: dropped: {e}");
+        match e {
+            tundra_ip::Error::BadVersion => self.counters.ip_bad_version += 1,
+            tundra_ip::Error::BadChecksum => self.counters.ip_bad_checksum += 1,
+            _ => self.counters.ip_malformed += 1,
+        }
+    }
+}

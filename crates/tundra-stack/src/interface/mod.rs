@@ -1,0 +1,251 @@
+//! [`Interface`]: one address on one device, and the dispatch of every frame in and
+//! out of it.
+//!
+//! Inbound: `receive(now, frame)` -> Ethernet (TAP only) -> ARP or IPv4 -> ICMP (and,
+//! as they land, UDP and TCP). Outbound: everything we send goes through
+//! [`Interface::send_ip`], which picks the next hop, resolves it with ARP on Ethernet
+//! (queueing the packet meanwhile) and appends the finished frame to the transmit
+//! queue. The driver drains that queue with [`Interface::dequeue`] or lets
+//! [`Interface::poll_device`] do the whole round.
+//!
+//! No I/O happens here: the interface is a state machine over `(now, bytes)`.
+
+use std::collections::VecDeque;
+
+use tundra_core::{Instant, Rng};
+use tundra_ip::{IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
+use tundra_link::{ArpRepr, EthernetAddress, NeighborAction, NeighborCache};
+
+use crate::{Config, Counters, Device, Medium};
+
+mod ethernet;
+mod icmp;
+mod ipv4;
+
+pub use icmp::EchoReply;
+
+/// Length of an Ethernet II header, reserved in front of every outgoing IP packet on
+/// an Ethernet medium.
+pub(crate) const ETH_HEADER_LEN: usize = 14;
+/// Size of an IPv4 header without options (we never send options).
+pub(crate) const IPV4_HEADER_LEN: usize = 20;
+
+/// Why a packet could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The destination is off-link and no gateway is configured.
+    #[error("no route to host")]
+    NoRoute,
+    /// The packet is larger than the device MTU and fragmentation is not implemented.
+    #[error("message too long for the link MTU")]
+    TooLong,
+    /// The transmit or resolution queue is full.
+    #[error("queue full")]
+    QueueFull,
+}
+
+/// A network interface with one IPv4 address: the heart of the stack.
+#[derive(Debug)]
+pub struct Interface {
+    config: Config,
+    mtu: usize,
+    rng: Rng,
+    counters: Counters,
+    neighbors: NeighborCache,
+    tx: VecDeque<Vec<u8>>,
+    ip_ident: u16,
+    echo_replies: VecDeque<EchoReply>,
+    announced: bool,
+    rx_buf: Vec<u8>,
+}
+impl Interface {
+    /// A new interface. `mtu` is the largest IP packet the device carries.
+    pub fn new(config: Config, mtu: usize) -> Interface {
+        let mut rng = Rng::from_seed(config.seed);
+        let ip_ident = rng.next_u16();
+        Interface {
+            neighbors: NeighborCache::new(config.neighbor),
+            config,
+            mtu,
+            rng,
+            counters: Counters::default(),
+            tx: VecDeque::new(),
+            ip_ident,
+            echo_replies: VecDeque::new(),
+            announced: false,
+            rx_buf: vec![0; 65_536 + ETH_HEADER_LEN],
+        }
+    }
+
+    /// The configuration the interface was built with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Our IPv4 address.
+    pub fn address(&self) -> Ipv4Addr {
+        self.config.address.address()
+    }
+
+    /// The counters, for `netstat -s`-like output.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The ARP cache (Ethernet medium).
+    pub fn neighbors(&self) -> &NeighborCache {
+        &self.neighbors
+    }
+
+    /// The stack's seeded RNG, for layers above that need randomness.
+    pub fn rng(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
+    /// One full round with a device: every waiting frame in, timers, every queued
+    /// frame out. Returns true if any frame moved.
+    pub fn poll_device<D: Device + ?Sized>(&mut self, now: Instant, device: &mut D) -> bool {
+        let mut moved = false;
+        let mut buf = std::mem::take(&mut self.rx_buf);
+        while let Some(n) = device.receive(now, &mut buf) {
+            self.receive(now, &buf[..n]);
+            moved = true;
+        }
+        self.rx_buf = buf;
+        self.poll(now);
+        while let Some(frame) = self.dequeue() {
+            device.transmit(now, &frame);
+            moved = true;
+        }
+        moved
+    }
+
+    /// The next frame to put on the wire, if any.
+    pub fn dequeue(&mut self) -> Option<Vec<u8>> {
+        self.tx.pop_front()
+    }
+
+    /// When [`Interface::poll`] next has timer work to do.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if self.config.medium == Medium::Ethernet && !self.announced {
+            return Some(Instant::ZERO);
+        }
+        self.neighbors.poll_at()
+    }
+
+    /// Fires every timer that is due at `now`.
+    pub fn poll(&mut self, now: Instant) {
+        if self.config.medium == Medium::Ethernet {
+            if !self.announced {
+                // RFC 5227 §3: announce our address (and MAC) once we are up, so the
+                // neighbors' caches are right from the start.
+                self.announced = true;
+                let arp = ArpRepr::gratuitous(self.config.mac, self.address());
+                self.send_arp(&arp, EthernetAddress::BROADCAST);
+                self.counters.arp_gratuitous_sent += 1;
+            }
+            let mut actions = Vec::new();
+            self.neighbors.poll(now, &mut actions);
+            for action in actions {
+                match action {
+                    NeighborAction::SendRequest(addr) => self.send_arp_request(addr),
+                    NeighborAction::GaveUp {
+                        addr,
+                        dropped_packets,
+                    } => {
+                        log::debug!(
+                            "arp: {addr} did not answer, dropped {dropped_packets} packets"
+                        );
+                        self.counters.arp_resolution_failed += dropped_packets as u64;
+                    }
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Handles one frame from the device.
+    pub fn receive(&mut self, now: Instant, frame: &[u8]) {
+        self.counters.rx_frames += 1;
+        match self.config.medium {
+            Medium::Ip => self.receive_ip_frame(now, frame),
+            Medium::Ethernet => self.receive_ethernet(now, frame),
+        }
+    }
+    fn receive_ip_frame(&mut self, now: Instant, packet: &[u8]) {
+        // A TUN device without packet information gives bare IP: tell the version by
+        // the first nibble, skip IPv6.
+        match packet.first().map(|b| b >> 4) {
+            Some(4) => self.receive_ipv4(now, packet),
+            Some(6) => self.counters.eth_ipv6_skipped += 1,
+            _ => self.counters.ip_bad_version += 1,
+        }
+    }
+    pub(super) fn enqueue_frame(&mut self, frame: Vec<u8>) {
+        if self.tx.len() >= self.config.tx_queue_len {
+            self.counters.tx_queue_full += 1;
+            return;
+        }
+        self.counters.tx_frames += 1;
+        self.tx.push_back(frame);
+    }
+    /// Builds an IPv4 packet from us to `dst` whose payload of `payload_len` bytes is
+    /// written by `fill`, and queues it for the next hop.
+    pub fn send_ip(
+        &mut self,
+        now: Instant,
+        dst: Ipv4Addr,
+        protocol: IpProtocol,
+        payload_len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<(), SendError> {
+        if IPV4_HEADER_LEN + payload_len > self.mtu.min(65_535) {
+            return Err(SendError::TooLong);
+        }
+        let next_hop = self.next_hop(dst).inspect_err(|_| {
+            self.counters.ip_no_route += 1;
+        })?;
+        let link_len = match self.config.medium {
+            Medium::Ip => 0,
+            Medium::Ethernet => ETH_HEADER_LEN,
+        };
+        self.ip_ident = self.ip_ident.wrapping_add(1);
+        let repr = Ipv4Repr {
+            src_addr: self.address(),
+            dst_addr: dst,
+            protocol,
+            payload_len,
+            ttl: self.config.ttl,
+            ident: self.ip_ident,
+            // RFC 1191: we do not fragment, so say so and let PMTUD work.
+            dont_frag: true,
+            more_frags: false,
+            frag_offset: 0,
+            dscp_ecn: 0,
+        };
+        log::trace!("tx {repr}");
+        let mut frame = vec![0u8; link_len + IPV4_HEADER_LEN + payload_len];
+        {
+            let ip_bytes = &mut frame[link_len..];
+            let mut packet = Ipv4Packet::new_unchecked(&mut *ip_bytes);
+            repr.emit(&mut packet);
+            fill(&mut ip_bytes[IPV4_HEADER_LEN..]);
+        }
+        self.counters.ip_tx += 1;
+        match self.config.medium {
+            Medium::Ip => self.enqueue_frame(frame),
+            Medium::Ethernet => self.send_via_neighbor(now, next_hop, frame)?,
+        }
+        Ok(())
+    }
+
+    fn next_hop(&self, dst: Ipv4Addr) -> Result<Ipv4Addr, SendError> {
+        if self.config.address.contains_addr(dst) || dst.is_broadcast() {
+            Ok(dst)
+        } else {
+            self.config.gateway.ok_or(SendError::NoRoute)
+        }
+    }
+}
