@@ -7,6 +7,7 @@
 mod cli;
 mod ping;
 mod run;
+mod services;
 mod setup;
 
 use std::process::ExitCode;

@@ -6,7 +6,12 @@ use tundra_core::{Duration, Instant};
 use tundra_tun::{Clock, Driver, Next, Stop};
 
 use crate::cli::RunArgs;
+use crate::services::Services;
 use crate::setup::{bring_up, SetupError};
+
+/// Rounds of (interface, services) per loop turn before the loop checks the clock and
+/// the device again; bounds the work one turn can do.
+const MAX_ROUNDS_PER_TURN: usize = 64;
 
 /// How often the pcap file is flushed while running, so `tshark` can read it live.
 const PCAP_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
@@ -23,19 +28,28 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
         args.device.mode,
         iface.config().address
     );
+    let mut services = Services::start(&mut iface);
     let mut driver = Driver::new(clock, stop);
     let mut next_flush = Instant::ZERO + PCAP_FLUSH_INTERVAL;
     driver.run(&mut dev, |now, dev| {
-        iface.poll_device(now, dev);
+        // Frames in, timers, frames out; then the services; repeat while either side
+        // made progress, so an echo goes out in the same turn its request came in.
+        for _ in 0..MAX_ROUNDS_PER_TURN {
+            let moved = iface.poll_device(now, dev);
+            let worked = services.poll(now, &mut iface);
+            if !moved && !worked {
+                break;
+            }
+        }
         if now >= next_flush {
             let _ = dev.flush();
             next_flush = now + PCAP_FLUSH_INTERVAL;
         }
-        let deadline = match iface.poll_at() {
-            Some(t) => t.min(next_flush),
-            None => next_flush,
-        };
-        Ok(Next::Wait(Some(deadline)))
+        let deadline = [iface.poll_at(), services.poll_at(), Some(next_flush)]
+            .into_iter()
+            .flatten()
+            .min();
+        Ok(Next::Wait(deadline))
     })?;
     let _ = dev.flush();
     log::info!("shutting down");
