@@ -19,22 +19,25 @@
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use tundra_core::Instant;
 
 use crate::{Clock, TunError};
 
-/// A stop request from SIGINT/SIGTERM, readable as a file descriptor.
+/// Signals for the loop: SIGINT/SIGTERM ask it to stop, SIGUSR1 asks for a status
+/// dump (the socket table). Both wake the driver's wait through a self-pipe.
 #[derive(Debug)]
 pub struct Stop {
     read: UnixStream,
     _write: OwnedFd,
-    requested: bool,
+    stop: Arc<AtomicBool>,
+    dump: Arc<AtomicBool>,
 }
 
 impl Stop {
-    /// Installs handlers for SIGINT and SIGTERM that make [`Stop::requested`] true and
-    /// wake the driver's wait.
+    /// Installs handlers for SIGINT, SIGTERM and SIGUSR1.
     pub fn on_signals() -> Result<Stop, TunError> {
         let io_err = |what| move |source| TunError::Io { what, source };
         let (read, write) = UnixStream::pair().map_err(io_err("creating the signal pipe"))?;
@@ -43,34 +46,54 @@ impl Stop {
         write
             .set_nonblocking(true)
             .map_err(io_err("creating the signal pipe"))?;
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let dump = Arc::new(AtomicBool::new(false));
+        let register = |sig: i32, flag: &Arc<AtomicBool>| -> Result<(), TunError> {
+            // The flag says which signal it was; the pipe byte wakes the wait.
+            signal_hook::flag::register(sig, Arc::clone(flag))
+                .map_err(io_err("registering signal handlers"))?;
             let w = write
                 .try_clone()
                 .map_err(io_err("registering signal handlers"))?;
             signal_hook::low_level::pipe::register(sig, w)
                 .map_err(io_err("registering signal handlers"))?;
-        }
+            Ok(())
+        };
+        register(signal_hook::consts::SIGINT, &stop)?;
+        register(signal_hook::consts::SIGTERM, &stop)?;
+        register(signal_hook::consts::SIGUSR1, &dump)?;
         Ok(Stop {
             read,
             _write: OwnedFd::from(write),
-            requested: false,
+            stop,
+            dump,
         })
     }
 
-    /// True once a signal has arrived.
+    /// True once SIGINT or SIGTERM has arrived.
     pub fn requested(&mut self) -> bool {
         let mut buf = [0u8; 16];
         while let Ok(n) = self.read.read(&mut buf) {
             if n == 0 {
                 break;
             }
-            self.requested = true;
         }
-        self.requested
+        self.stop.load(Ordering::Relaxed)
     }
 
     fn fd(&self) -> RawFd {
         self.read.as_raw_fd()
+    }
+}
+
+/// SIGUSR1 requests for a status dump, shareable with the step function.
+#[derive(Debug, Clone)]
+pub struct DumpRequests(Arc<AtomicBool>);
+
+impl DumpRequests {
+    /// True once per SIGUSR1 received.
+    pub fn take(&self) -> bool {
+        self.0.swap(false, Ordering::Relaxed)
     }
 }
 
@@ -99,6 +122,11 @@ impl Driver {
     /// The driver's clock.
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    /// A handle the step function can hold to see SIGUSR1 requests.
+    pub fn dump_requests(&self) -> DumpRequests {
+        DumpRequests(Arc::clone(&self.stop.dump))
     }
 
     /// Loops until SIGINT/SIGTERM, until `step` returns [`Next::Exit`], or until it

@@ -18,7 +18,7 @@ pub mod pcap;
 pub mod tun;
 
 pub use clock::Clock;
-pub use driver::{Driver, Next, Stop};
+pub use driver::{Driver, DumpRequests, Next, Stop};
 pub use error::TunError;
 pub use pcap::PcapTap;
 pub use tun::TunDevice;
