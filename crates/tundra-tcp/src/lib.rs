@@ -9,14 +9,37 @@
 //! - [`repr`]: a parsed segment ([`TcpRepr`]) and its options.
 //! - [`segment`]: the wire view [`TcpPacket`], [`TcpRepr::parse`] and [`TcpRepr::emit`].
 //! - [`options`]: parsing and emitting the options area (RFC 9293 §3.2, RFC 7323, RFC 2018).
+//! - [`connection`]: one connection, the RFC 9293 state machine ([`Connection`]).
+//! - [`endpoint`]: the TCP layer of a stack: listeners with backlogs, active opens,
+//!   demultiplexing, RSTs for closed ports ([`Endpoint`]).
+//! - [`config`], [`send_buffer`], [`reassembly`], [`rtt`], [`congestion`], [`isn`]:
+//!   the parts a connection is built from.
 
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod congestion;
+pub mod connection;
+pub mod counters;
+pub mod endpoint;
+pub mod isn;
 pub mod options;
+pub mod reassembly;
 pub mod repr;
+pub mod rtt;
 pub mod segment;
+pub mod send_buffer;
 pub mod seq;
 
+pub use config::{EndpointConfig, Keepalive, TcpConfig};
+pub use congestion::{CongestionControl, NewReno};
+pub use connection::{
+    CloseReason, ConnStats, Connection, Event, OpenParams, RecvError, SendError, State,
+};
+pub use counters::TcpCounters;
+pub use endpoint::{
+    ConnHandle, ConnectError, Endpoint, ListenConfig, ListenError, ListenerHandle, SocketInfo,
+};
 pub use options::{OptionError, TcpOption};
 pub use repr::{TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
 pub use segment::{emit_segment, ChecksumMode, TcpPacket, WireError};

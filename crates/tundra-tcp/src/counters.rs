@@ -1,0 +1,91 @@
+//! The TCP layer's named counters, printable like `netstat -s`.
+
+use core::fmt;
+
+use crate::ConnStats;
+
+/// Everything the [`crate::Endpoint`] counts: drops of malformed input by cause, the
+/// backlog and RST events it handled itself, and the sum of every connection's
+/// [`ConnStats`] (live and closed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpCounters {
+    /// Segments that parsed and were dispatched.
+    pub segments_in: u64,
+    /// Segments sent (including RSTs for closed ports).
+    pub segments_out: u64,
+    /// Dropped: the checksum did not verify.
+    pub bad_checksum: u64,
+    /// Dropped: truncated, bad data offset or port 0.
+    pub malformed: u64,
+    /// Dropped: a malformed option (RFC 9293 §3.1 illegal option length).
+    pub malformed_option: u64,
+    /// RSTs sent for segments with no connection and no listener (RFC 9293 §3.10.7.1).
+    pub no_listener_rst_sent: u64,
+    /// RSTs sent for non-SYN segments to a listening port (RFC 9293 §3.10.7.2).
+    pub listen_rst_sent: u64,
+    /// RST replies dropped because the reply queue was full.
+    pub rst_queue_overflow: u64,
+    /// SYNs dropped because the listener's SYN queue was full.
+    pub syn_queue_overflow: u64,
+    /// SYNs or handshake-completing ACKs dropped because the accept queue was full.
+    pub accept_queue_overflow: u64,
+    /// SYNs dropped because the endpoint holds its maximum number of connections.
+    pub connection_limit: u64,
+    /// Connections opened by `connect` (RFC 9293 §3.10.1 active OPEN).
+    pub active_opens: u64,
+    /// Connections created from a SYN on a listener (passive OPEN).
+    pub passive_opens: u64,
+    /// Connections that reached ESTABLISHED.
+    pub established: u64,
+    /// Connections closed by a peer's RST.
+    pub resets_received: u64,
+    /// Connections that timed out.
+    pub timeouts: u64,
+    /// TIME-WAIT connections recycled by a new SYN (RFC 6191).
+    pub time_wait_recycled: u64,
+    /// The sum of every connection's counters.
+    pub conn: ConnStats,
+}
+
+impl fmt::Display for TcpCounters {
+    /// One counter per line, `netstat -s` style.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.conn;
+        let rows: &[(&str, u64)] = &[
+            ("segments received", self.segments_in),
+            ("segments sent", self.segments_out),
+            ("segments with bad checksum", self.bad_checksum),
+            ("malformed segments", self.malformed),
+            ("segments with malformed options", self.malformed_option),
+            ("resets sent to closed ports", self.no_listener_rst_sent),
+            ("resets sent by listeners", self.listen_rst_sent),
+            ("resets not sent (queue full)", self.rst_queue_overflow),
+            ("SYNs dropped (SYN queue full)", self.syn_queue_overflow),
+            ("dropped (accept queue full)", self.accept_queue_overflow),
+            ("SYNs dropped (connection limit)", self.connection_limit),
+            ("active connection openings", self.active_opens),
+            ("passive connection openings", self.passive_opens),
+            ("connections established", self.established),
+            ("connections reset by peer", self.resets_received),
+            ("connections timed out", self.timeouts),
+            ("TIME-WAIT connections recycled", self.time_wait_recycled),
+            ("segments received by connections", c.segments_in),
+            ("segments sent by connections", c.segments_out),
+            ("segments retransmitted", c.retransmits),
+            ("fast retransmits", c.fast_retransmits),
+            ("retransmission timeouts", c.rto_expirations),
+            ("duplicate ACKs received", c.dup_acks),
+            ("challenge ACKs sent", c.challenge_acks),
+            ("challenge ACKs suppressed", c.challenge_acks_suppressed),
+            ("segments rejected by PAWS", c.paws_rejected),
+            ("out-of-window segments", c.out_of_window),
+            ("window probes sent", c.window_probes),
+            ("keepalive probes sent", c.keepalive_probes),
+            ("bytes received out of order", c.ooo_bytes),
+        ];
+        for (name, value) in rows {
+            writeln!(f, "    {value} {name}")?;
+        }
+        Ok(())
+    }
+}
