@@ -60,6 +60,10 @@ pub struct ServerConfig {
     pub stream_chunk: usize,
     /// No new response is produced while this many bytes wait to be sent.
     pub output_high_water: usize,
+    /// Most received bytes kept unprocessed (pipelined requests waiting while a
+    /// response streams). A driver that honours [`ServerConnection::wants_input`]
+    /// never reaches it; one that does not gets the connection aborted here.
+    pub max_buffered_input: usize,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +77,7 @@ impl Default for ServerConfig {
             wall_clock: None,
             stream_chunk: 64 * 1024,
             output_high_water: 64 * 1024,
+            max_buffered_input: 1024 * 1024,
         }
     }
 }
@@ -243,6 +248,10 @@ impl ServerConnection {
         }
         self.decoder.feed(data);
         self.process(now);
+        if self.decoder.buffered() > self.server.config.max_buffered_input {
+            log::warn!("peer sent more than max_buffered_input without reading; aborting");
+            self.aborted = true;
+        }
     }
 
     /// The peer finished sending (TCP FIN). Complete requests already received are
@@ -341,8 +350,7 @@ impl ServerConnection {
     pub fn wants_input(&self) -> bool {
         !self.closing
             && !self.aborted
-            && self.decoder.buffered()
-                <= self.server.config.limits.max_header_bytes + self.server.config.output_high_water
+            && self.decoder.buffered() < self.server.config.max_buffered_input / 2
     }
 
     /// True once the connection switched protocols.

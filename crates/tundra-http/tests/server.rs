@@ -620,3 +620,32 @@ fn client_and_server_talk_in_memory() {
     assert_eq!(data, vec![&b"hello"[..], b"ping"]);
     assert!(client.is_idle());
 }
+
+#[test]
+fn a_peer_that_pipelines_without_reading_is_throttled_then_aborted() {
+    let cfg = ServerConfig {
+        output_high_water: 1024,
+        max_buffered_input: 64 * 1024,
+        ..config()
+    };
+    let mut c = connect_with(cfg, download_router(1_000_000, true));
+    let request = b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n";
+    let mut sent = 0;
+    while c.wants_input() {
+        c.on_bytes(T0, request);
+        sent += request.len();
+    }
+    assert!(
+        (32 * 1024..64 * 1024).contains(&sent),
+        "throttled after {sent} bytes: {c:?}"
+    );
+    assert!(!c.wants_close(), "a polite driver stops reading here");
+    for _ in 0..2048 {
+        c.on_bytes(T0, request);
+    }
+    assert!(
+        c.wants_close(),
+        "an impolite one gets the connection aborted"
+    );
+    assert_eq!(c.poll_transmit(T0), None);
+}
