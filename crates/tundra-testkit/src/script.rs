@@ -1,0 +1,856 @@
+//! TCP packet scripts: a packetdrill-like text format run against one sans-IO
+//! [`Connection`] with a virtual clock.
+//!
+//! A script is a conversation, one event per line, each line starting with a time in
+//! seconds (absolute, or `+` relative to the previous line):
+//!
+//! ```text
+//! // RFC 9293 §3.5: a passive open completes the three-way handshake
+//! 0.000 < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+//! 0.000 > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 1000 ecr 100,nop,wscale 2>
+//! +0.010 < . 1:1(0) ack 1 win 512 <nop,nop,TS val 110 ecr 1000>
+//! +0 state ESTABLISHED
+//! ```
+//!
+//! - `< FLAGS start:end(len) [ack N] [win N] [<options>]` injects a segment from the
+//!   peer. `>` expects the next segment we send, at exactly that time.
+//! - FLAGS: `S` SYN, `F` FIN, `R` RST, `P` PSH, `.` ACK (e.g. `S.`, `P.`, `F.`, `R`).
+//! - Sequence numbers are relative, as in packetdrill: on `<` lines to the peer's ISS
+//!   ([`REMOTE_ISS`]), on `>` lines to ours ([`LOCAL_ISS`]); `ack` the other way
+//!   round. Both ISSs sit just below 2^32, so every script also crosses the wrap.
+//! - Payload bytes are a deterministic pattern of the stream offset: what we send
+//!   (`send N`) and what the peer sends (in `<` lines) is checked byte for byte.
+//! - On `>` lines, `win` and `<options>` are only checked when written; any number may
+//!   be `*`. `<>` means "no options". Our TSval is 1000 + the script time in ms.
+//! - Between lines the clock advances through every timer deadline; a segment we send
+//!   at a time no line expects fails the script ("unexpected segment").
+//!
+//! User calls and checks (times as above):
+//!
+//! | line | meaning |
+//! |---|---|
+//! | `send N` / `send N = K` | write N pattern bytes; all (or K) must be accepted |
+//! | `recv N` | read exactly N bytes (checked against the pattern) |
+//! | `recv eof` / `recv wouldblock` / `recv reset` | `recv` returns Ok(0) / WouldBlock / Closed(Reset) |
+//! | `shutdown`, `close`, `abort` | the user calls |
+//! | `state ESTABLISHED` | the connection's state (RFC names) |
+//! | `event Connected` ... | that event is pending (`Closed(Reset)` etc.) |
+//! | `nothing` | no segment goes out now |
+//! | `check cwnd N` etc. | `cwnd`, `ssthresh`, `rto` (s), `srtt` (s), `sendq`, `recvq`, `sndwnd`, `mss`, `flight` |
+//! | `stat NAME N` | a [`tundra_tcp::ConnStats`] counter, e.g. `stat retransmits 1` |
+
+use core::fmt::{self, Write as _};
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+use tundra_core::{Duration, Instant};
+use tundra_tcp::{
+    CloseReason, Connection, Event, OpenParams, RecvError, SeqNumber, State, TcpConfig, TcpFlags,
+    TcpOptions, TcpRepr, TcpTimestamp,
+};
+
+/// The peer's initial sequence number in scripts (just below the wrap).
+pub const REMOTE_ISS: u32 = 0xffff_ff00;
+/// Our initial sequence number in scripts (just below the wrap).
+pub const LOCAL_ISS: u32 = 0xffff_f000;
+/// Added to the millisecond clock to form our TSval.
+pub const TS_OFFSET: u32 = 1000;
+/// Our address.
+pub const LOCAL: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 8080);
+/// The peer's address.
+pub const REMOTE: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 40000);
+
+/// The byte at offset `i` of the stream we send.
+pub fn local_byte(i: usize) -> u8 {
+    (i.wrapping_mul(7) + 1) as u8
+}
+
+/// The byte at offset `i` of the stream the peer sends.
+pub fn remote_byte(i: usize) -> u8 {
+    (i.wrapping_mul(13) + 5) as u8
+}
+
+/// A number on a `>` line that may be a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Num {
+    Any,
+    Is(u32),
+}
+
+impl Num {
+    fn matches(self, v: u32) -> bool {
+        match self {
+            Num::Any => true,
+            Num::Is(x) => x == v,
+        }
+    }
+}
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Num::Any => f.write_str("*"),
+            Num::Is(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// Options as written in a script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ScriptOptions {
+    mss: Option<Num>,
+    wscale: Option<Num>,
+    sack_permitted: bool,
+    ts: Option<(Num, Num)>,
+    /// Relative SACK blocks.
+    sack: Vec<(Num, Num)>,
+}
+
+/// One segment as written in a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ScriptSegment {
+    flags: TcpFlags,
+    ack_flag: bool,
+    start: Num,
+    len: usize,
+    ack: Option<Num>,
+    win: Option<Num>,
+    options: Option<ScriptOptions>,
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    In(ScriptSegment),
+    Out(ScriptSegment),
+    Send(usize, Option<usize>),
+    Recv(usize),
+    RecvEof,
+    RecvWouldBlock,
+    RecvReset,
+    Shutdown,
+    Close,
+    Abort,
+    State(String),
+    Event(String),
+    Nothing,
+    Check(String, String),
+    Stat(String, u64),
+}
+
+/// A connection under test and its virtual clock.
+pub struct TcpScript {
+    /// The connection (public so a test can inspect anything the script can't).
+    pub conn: Connection,
+    /// The virtual clock.
+    pub now: Instant,
+    sent: usize,
+    read: usize,
+    events: Vec<Event>,
+    line_time: Instant,
+    payload: Vec<u8>,
+    log: String,
+}
+
+impl TcpScript {
+    /// A connection in LISTEN: the script starts with the peer's SYN.
+    pub fn passive(config: TcpConfig) -> TcpScript {
+        TcpScript::with(Connection::listen(Instant::ZERO, config, params()))
+    }
+
+    /// A connection doing an active open: the script starts with our SYN.
+    pub fn active(config: TcpConfig) -> TcpScript {
+        TcpScript::with(Connection::connect(Instant::ZERO, config, params()))
+    }
+
+    fn with(conn: Connection) -> TcpScript {
+        TcpScript {
+            conn,
+            now: Instant::ZERO,
+            sent: 0,
+            read: 0,
+            events: Vec::new(),
+            line_time: Instant::ZERO,
+            payload: vec![0; 0x1_0000],
+            log: String::new(),
+        }
+    }
+
+    /// Runs the lines of `script`; panics on the first line that does not hold, with
+    /// the conversation so far and expected vs actual segments.
+    #[track_caller]
+    pub fn run(&mut self, script: &str) {
+        for (no, raw) in script.lines().enumerate() {
+            let line = raw.split("//").next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (time, step) = match parse_line(line, self.line_time) {
+                Ok(x) => x,
+                Err(e) => panic!("script line {}: `{line}`: {e}", no + 1),
+            };
+            if let Err(e) = self.exec(time, &step) {
+                panic!(
+                    "script line {}: `{line}`\n{e}\n--- conversation so far ---\n{}",
+                    no + 1,
+                    self.log
+                );
+            }
+            self.line_time = time;
+        }
+        if let Err(e) = self.expect_quiet() {
+            panic!(
+                "at the end of the script:\n{e}\n--- conversation ---\n{}",
+                self.log
+            );
+        }
+    }
+
+    /// Runs the standard handshake of a passive open without options (MSS 1460 both
+    /// ways) at time 0, leaving the connection ESTABLISHED.
+    #[track_caller]
+    pub fn establish_plain(config: TcpConfig) -> TcpScript {
+        let mut t = TcpScript::passive(config);
+        t.run(
+            "0.000 < S 0:0(0) win 65535 <mss 1460>
+             0.000 > S. 0:0(0) ack 1 <mss 1460>
+             0.000 < . 1:1(0) ack 1 win 65535",
+        );
+        t
+    }
+
+    fn exec(&mut self, time: Instant, step: &Step) -> Result<(), String> {
+        let quiet_first = !matches!(
+            step,
+            Step::Out(_) | Step::State(_) | Step::Event(_) | Step::Check(..) | Step::Stat(..)
+        );
+        self.advance(time)?;
+        // Everything due at this time has happened before the line is checked.
+        self.conn.handle_timeout(self.now);
+        if quiet_first {
+            self.expect_quiet()?;
+        }
+        match step {
+            Step::In(s) => {
+                let (repr, _payload_len) = self.inbound(s)?;
+                let payload: Vec<u8> = (0..s.len)
+                    .map(|i| {
+                        remote_byte(
+                            (rel(s.start) as usize + s.flags.syn as usize + i).wrapping_sub(1),
+                        )
+                    })
+                    .collect();
+                let repr = TcpRepr {
+                    payload: &payload,
+                    ..repr
+                };
+                let _ = writeln!(self.log, "{} < {}", fmt_time(self.now), show(&repr, false));
+                self.conn.handle_segment(self.now, &repr);
+            }
+            Step::Out(expected) => {
+                let now = self.now;
+                let got = self.conn.poll_transmit(now, &mut self.payload);
+                let Some(repr) = got else {
+                    return Err(format!(
+                        "expected: > {}\nactual:   nothing sent at {}",
+                        show_expected(expected),
+                        fmt_time(now)
+                    ));
+                };
+                let shown = show(&repr, true);
+                let _ = writeln!(self.log, "{} > {}", fmt_time(now), shown);
+                if let Err(why) = matches_expected(expected, &repr) {
+                    return Err(format!(
+                        "expected: > {}\nactual:   > {}\n({why})",
+                        show_expected(expected),
+                        shown
+                    ));
+                }
+                // Our payload must be our byte pattern at its stream offset.
+                let base = (repr.seq_number.0.wrapping_sub(LOCAL_ISS) as usize).wrapping_sub(1);
+                for (i, b) in repr.payload.iter().enumerate() {
+                    if *b != local_byte(base + i) {
+                        return Err(format!("payload byte {} is wrong", base + i));
+                    }
+                }
+            }
+            Step::Send(n, accept) => {
+                let data: Vec<u8> = (0..*n).map(|i| local_byte(self.sent + i)).collect();
+                let _ = writeln!(self.log, "{} send({n})", fmt_time(self.now));
+                let want = accept.unwrap_or(*n);
+                match self.conn.send(&data) {
+                    Ok(k) if k == want => self.sent += k,
+                    Err(_) if want == 0 => {}
+                    other => {
+                        return Err(format!(
+                            "send({n}): expected {want} accepted, got {other:?}"
+                        ))
+                    }
+                }
+            }
+            Step::Recv(n) => {
+                let mut buf = vec![0u8; *n];
+                let mut got = 0;
+                while got < *n {
+                    match self.conn.recv(&mut buf[got..]) {
+                        Ok(0) => break,
+                        Ok(k) => got += k,
+                        Err(e) => return Err(format!("recv({n}) after {got} bytes: {e:?}")),
+                    }
+                }
+                if got != *n {
+                    return Err(format!("recv({n}): only {got} bytes"));
+                }
+                for (i, b) in buf.iter().enumerate() {
+                    if *b != remote_byte(self.read + i) {
+                        return Err(format!("received byte {} is wrong", self.read + i));
+                    }
+                }
+                self.read += n;
+                let _ = writeln!(self.log, "{} recv({n})", fmt_time(self.now));
+            }
+            Step::RecvEof => expect_recv(&mut self.conn, Ok(0))?,
+            Step::RecvWouldBlock => expect_recv(&mut self.conn, Err(RecvError::WouldBlock))?,
+            Step::RecvReset => {
+                expect_recv(&mut self.conn, Err(RecvError::Closed(CloseReason::Reset)))?
+            }
+            Step::Shutdown => {
+                let _ = writeln!(self.log, "{} shutdown()", fmt_time(self.now));
+                self.conn.shutdown();
+            }
+            Step::Close => {
+                let _ = writeln!(self.log, "{} close()", fmt_time(self.now));
+                self.conn.close();
+            }
+            Step::Abort => {
+                let _ = writeln!(self.log, "{} abort()", fmt_time(self.now));
+                self.conn.abort();
+            }
+            Step::State(s) => {
+                let actual = self.conn.state().to_string();
+                if &actual != s {
+                    return Err(format!("expected state {s}, actual {actual}"));
+                }
+            }
+            Step::Event(name) => {
+                while let Some(e) = self.conn.poll_event() {
+                    self.events.push(e);
+                }
+                let pos = self.events.iter().position(|e| event_name(e) == *name);
+                match pos {
+                    Some(i) => {
+                        self.events.remove(i);
+                    }
+                    None => {
+                        return Err(format!("expected event {name}, pending: {:?}", self.events))
+                    }
+                }
+            }
+            Step::Nothing => {}
+            Step::Check(what, value) => self.check(what, value)?,
+            Step::Stat(name, value) => {
+                let st = self.conn.stats();
+                let actual = match name.as_str() {
+                    "retransmits" => st.retransmits,
+                    "fast_retransmits" => st.fast_retransmits,
+                    "rto_expirations" => st.rto_expirations,
+                    "challenge_acks" => st.challenge_acks,
+                    "challenge_acks_suppressed" => st.challenge_acks_suppressed,
+                    "paws_rejected" => st.paws_rejected,
+                    "out_of_window" => st.out_of_window,
+                    "dup_acks" => st.dup_acks,
+                    "window_probes" => st.window_probes,
+                    "keepalive_probes" => st.keepalive_probes,
+                    "ooo_bytes" => st.ooo_bytes,
+                    other => return Err(format!("unknown stat {other}")),
+                };
+                if actual != *value {
+                    return Err(format!("stat {name}: expected {value}, actual {actual}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&self, what: &str, value: &str) -> Result<(), String> {
+        let c = &self.conn;
+        let secs = |d: Duration| format!("{:.3}", d.total_micros() as f64 / 1e6);
+        let actual = match what {
+            "cwnd" => c.cwnd().to_string(),
+            "ssthresh" => {
+                if c.ssthresh() == usize::MAX {
+                    "inf".to_string()
+                } else {
+                    c.ssthresh().to_string()
+                }
+            }
+            "rto" => secs(c.rto()),
+            "srtt" => c.srtt().map_or("none".to_string(), secs),
+            "rttvar" => secs(c.rttvar()),
+            "sendq" => c.send_queue().to_string(),
+            "recvq" => c.recv_queue().to_string(),
+            "sndwnd" => c.send_window().to_string(),
+            "mss" => c.mss().to_string(),
+            "flight" => c.bytes_in_flight().to_string(),
+            other => return Err(format!("unknown check {other}")),
+        };
+        if actual != value {
+            return Err(format!("check {what}: expected {value}, actual {actual}"));
+        }
+        Ok(())
+    }
+
+    /// Moves the clock to `time`, firing timers on the way; any segment sent before
+    /// `time` is unexpected.
+    fn advance(&mut self, time: Instant) -> Result<(), String> {
+        if time < self.now {
+            return Err(format!("time goes backwards to {}", fmt_time(time)));
+        }
+        loop {
+            // Poll at the current time (this fires due timers): nothing may go out
+            // before `time`.
+            if self.now < time {
+                self.expect_quiet()?;
+            }
+            match self.conn.poll_at() {
+                Some(t) if t > self.now && t < time => self.now = t,
+                _ => break,
+            }
+        }
+        self.now = time;
+        Ok(())
+    }
+
+    fn expect_quiet(&mut self) -> Result<(), String> {
+        let now = self.now;
+        if let Some(repr) = self.conn.poll_transmit(now, &mut self.payload) {
+            let shown = show(&repr, true);
+            let _ = writeln!(self.log, "{} > {}", fmt_time(now), shown);
+            return Err(format!(
+                "unexpected segment at {}: > {}",
+                fmt_time(now),
+                shown
+            ));
+        }
+        Ok(())
+    }
+
+    fn inbound(&self, s: &ScriptSegment) -> Result<(TcpRepr<'static>, usize), String> {
+        let start = rel(s.start);
+        let mut options = TcpOptions::default();
+        if let Some(o) = &s.options {
+            options.mss = o.mss.map(|m| rel(m) as u16);
+            options.window_scale = o.wscale.map(|w| rel(w) as u8);
+            options.sack_permitted = o.sack_permitted;
+            options.timestamp = o.ts.map(|(v, e)| TcpTimestamp {
+                tsval: rel(v),
+                tsecr: rel(e),
+            });
+            for (slot, (l, r)) in options.sack_blocks.iter_mut().zip(o.sack.iter()) {
+                *slot = Some((
+                    SeqNumber(LOCAL_ISS.wrapping_add(rel(*l))),
+                    SeqNumber(LOCAL_ISS.wrapping_add(rel(*r))),
+                ));
+            }
+        }
+        let repr = TcpRepr {
+            src_port: REMOTE.port(),
+            dst_port: LOCAL.port(),
+            seq_number: SeqNumber(REMOTE_ISS.wrapping_add(start)),
+            ack_number: if s.ack_flag {
+                Some(SeqNumber(LOCAL_ISS.wrapping_add(s.ack.map_or(0, rel))))
+            } else {
+                None
+            },
+            flags: s.flags,
+            window_len: s.win.map_or(0xffff, rel) as u16,
+            urgent_pointer: 0,
+            options,
+            payload: &[],
+        };
+        Ok((repr, s.len))
+    }
+}
+
+fn params() -> OpenParams {
+    OpenParams {
+        local: LOCAL,
+        remote: REMOTE,
+        iss: SeqNumber(LOCAL_ISS),
+        ts_offset: TS_OFFSET,
+    }
+}
+
+fn rel(n: Num) -> u32 {
+    match n {
+        Num::Is(v) => v,
+        Num::Any => 0,
+    }
+}
+
+fn expect_recv(conn: &mut Connection, want: Result<usize, RecvError>) -> Result<(), String> {
+    let mut buf = [0u8; 16];
+    let got = conn.recv(&mut buf);
+    if got != want {
+        return Err(format!("recv: expected {want:?}, got {got:?}"));
+    }
+    Ok(())
+}
+
+fn event_name(e: &Event) -> String {
+    match e {
+        Event::Closed(r) => format!("Closed({r:?})"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn fmt_time(t: Instant) -> String {
+    format!("{:.3}", t.total_micros() as f64 / 1e6)
+}
+
+fn flags_str(flags: &TcpFlags, ack: bool) -> String {
+    let mut s = String::new();
+    if flags.syn {
+        s.push('S');
+    }
+    if flags.fin {
+        s.push('F');
+    }
+    if flags.rst {
+        s.push('R');
+    }
+    if flags.psh {
+        s.push('P');
+    }
+    if ack {
+        s.push('.');
+    }
+    s
+}
+
+/// A segment in script form (relative numbers). `ours` picks which ISS is which.
+fn show(repr: &TcpRepr<'_>, ours: bool) -> String {
+    let (seq_base, ack_base) = if ours {
+        (LOCAL_ISS, REMOTE_ISS)
+    } else {
+        (REMOTE_ISS, LOCAL_ISS)
+    };
+    let start = repr.seq_number.0.wrapping_sub(seq_base);
+    let len = repr.payload.len();
+    let mut s = format!(
+        "{} {}:{}({})",
+        flags_str(&repr.flags, repr.ack_number.is_some()),
+        start,
+        start.wrapping_add(len as u32),
+        len
+    );
+    if let Some(a) = repr.ack_number {
+        let _ = write!(s, " ack {}", a.0.wrapping_sub(ack_base));
+    }
+    let _ = write!(s, " win {}", repr.window_len);
+    let o = &repr.options;
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(m) = o.mss {
+        parts.push(format!("mss {m}"));
+    }
+    if o.sack_permitted {
+        parts.push("sackOK".into());
+    }
+    if let Some(t) = o.timestamp {
+        parts.push(format!("TS val {} ecr {}", t.tsval, t.tsecr));
+    }
+    if let Some(w) = o.window_scale {
+        parts.push(format!("wscale {w}"));
+    }
+    let blocks: Vec<String> = o
+        .sack_blocks
+        .iter()
+        .flatten()
+        .map(|(l, r)| {
+            format!(
+                "{}:{}",
+                l.0.wrapping_sub(ack_base),
+                r.0.wrapping_sub(ack_base)
+            )
+        })
+        .collect();
+    if !blocks.is_empty() {
+        parts.push(format!("sack {}", blocks.join(" ")));
+    }
+    let _ = write!(s, " <{}>", parts.join(","));
+    s
+}
+
+fn show_expected(e: &ScriptSegment) -> String {
+    let mut s = format!(
+        "{} {}:{}({})",
+        flags_str(&e.flags, e.ack_flag),
+        e.start,
+        match e.start {
+            Num::Is(v) => v.wrapping_add(e.len as u32).to_string(),
+            Num::Any => "*".into(),
+        },
+        e.len
+    );
+    if let Some(a) = e.ack {
+        let _ = write!(s, " ack {a}");
+    }
+    if let Some(w) = e.win {
+        let _ = write!(s, " win {w}");
+    }
+    if let Some(o) = &e.options {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(m) = o.mss {
+            parts.push(format!("mss {m}"));
+        }
+        if o.sack_permitted {
+            parts.push("sackOK".into());
+        }
+        if let Some((v, c)) = o.ts {
+            parts.push(format!("TS val {v} ecr {c}"));
+        }
+        if let Some(w) = o.wscale {
+            parts.push(format!("wscale {w}"));
+        }
+        if !o.sack.is_empty() {
+            let b: Vec<String> = o.sack.iter().map(|(l, r)| format!("{l}:{r}")).collect();
+            parts.push(format!("sack {}", b.join(" ")));
+        }
+        let _ = write!(s, " <{}>", parts.join(","));
+    }
+    s
+}
+
+fn matches_expected(e: &ScriptSegment, a: &TcpRepr<'_>) -> Result<(), String> {
+    let f = &a.flags;
+    if (f.syn, f.fin, f.rst, f.psh) != (e.flags.syn, e.flags.fin, e.flags.rst, e.flags.psh)
+        || a.ack_number.is_some() != e.ack_flag
+    {
+        return Err("flags differ".into());
+    }
+    let start = a.seq_number.0.wrapping_sub(LOCAL_ISS);
+    if !e.start.matches(start) {
+        return Err("sequence number differs".into());
+    }
+    if a.payload.len() != e.len {
+        return Err("length differs".into());
+    }
+    if let (Some(want), Some(got)) = (e.ack, a.ack_number) {
+        if !want.matches(got.0.wrapping_sub(REMOTE_ISS)) {
+            return Err("ack differs".into());
+        }
+    }
+    if let Some(w) = e.win {
+        if !w.matches(a.window_len as u32) {
+            return Err("window differs".into());
+        }
+    }
+    if let Some(o) = &e.options {
+        let ao = &a.options;
+        let num_eq = |want: Option<Num>, got: Option<u32>| match (want, got) {
+            (None, None) => true,
+            (Some(w), Some(g)) => w.matches(g),
+            _ => false,
+        };
+        if !num_eq(o.mss, ao.mss.map(u32::from)) {
+            return Err("mss option differs".into());
+        }
+        if !num_eq(o.wscale, ao.window_scale.map(u32::from)) {
+            return Err("wscale option differs".into());
+        }
+        if o.sack_permitted != ao.sack_permitted {
+            return Err("sackOK option differs".into());
+        }
+        match (o.ts, ao.timestamp) {
+            (None, None) => {}
+            (Some((v, c)), Some(t)) if v.matches(t.tsval) && c.matches(t.tsecr) => {}
+            _ => return Err("timestamp option differs".into()),
+        }
+        let got: Vec<(u32, u32)> = ao
+            .sack_blocks
+            .iter()
+            .flatten()
+            .map(|(l, r)| (l.0.wrapping_sub(REMOTE_ISS), r.0.wrapping_sub(REMOTE_ISS)))
+            .collect();
+        if got.len() != o.sack.len()
+            || !o
+                .sack
+                .iter()
+                .zip(&got)
+                .all(|((l, r), (gl, gr))| l.matches(*gl) && r.matches(*gr))
+        {
+            return Err("SACK blocks differ".into());
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ parsing
+
+fn parse_time(tok: &str, prev: Instant) -> Result<Instant, String> {
+    let (relative, num) = match tok.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, tok),
+    };
+    let secs: f64 = num.parse().map_err(|_| format!("bad time `{tok}`"))?;
+    let micros = (secs * 1e6).round() as i64;
+    Ok(if relative {
+        prev + Duration::from_micros(micros as u64)
+    } else {
+        Instant::from_micros(micros)
+    })
+}
+
+fn parse_num(tok: &str) -> Result<Num, String> {
+    if tok == "*" {
+        return Ok(Num::Any);
+    }
+    tok.parse::<u32>()
+        .map(Num::Is)
+        .map_err(|_| format!("bad number `{tok}`"))
+}
+
+fn parse_line(line: &str, prev: Instant) -> Result<(Instant, Step), String> {
+    let mut it = line.splitn(2, char::is_whitespace);
+    let time = parse_time(it.next().unwrap_or(""), prev)?;
+    let rest = it.next().unwrap_or("").trim();
+    let step = if let Some(seg) = rest.strip_prefix('<') {
+        Step::In(parse_segment(seg.trim())?)
+    } else if let Some(seg) = rest.strip_prefix('>') {
+        Step::Out(parse_segment(seg.trim())?)
+    } else {
+        parse_command(rest)?
+    };
+    Ok((time, step))
+}
+
+fn parse_command(rest: &str) -> Result<Step, String> {
+    let toks: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| -> Result<usize, String> {
+        toks.get(i)
+            .ok_or_else(|| format!("`{rest}` needs a number"))?
+            .parse::<usize>()
+            .map_err(|_| format!("bad number in `{rest}`"))
+    };
+    Ok(match toks.first().copied() {
+        Some("send") => {
+            let accept = if toks.get(2) == Some(&"=") {
+                Some(num(3)?)
+            } else {
+                None
+            };
+            Step::Send(num(1)?, accept)
+        }
+        Some("recv") => match toks.get(1).copied() {
+            Some("eof") => Step::RecvEof,
+            Some("wouldblock") => Step::RecvWouldBlock,
+            Some("reset") => Step::RecvReset,
+            _ => Step::Recv(num(1)?),
+        },
+        Some("shutdown") => Step::Shutdown,
+        Some("close") => Step::Close,
+        Some("abort") => Step::Abort,
+        Some("nothing") => Step::Nothing,
+        Some("state") => Step::State(toks.get(1).ok_or("state needs a name")?.to_string()),
+        Some("event") => Step::Event(toks.get(1).ok_or("event needs a name")?.to_string()),
+        Some("check") => Step::Check(
+            toks.get(1).ok_or("check needs a name")?.to_string(),
+            toks.get(2).ok_or("check needs a value")?.to_string(),
+        ),
+        Some("stat") => Step::Stat(
+            toks.get(1).ok_or("stat needs a name")?.to_string(),
+            num(2)? as u64,
+        ),
+        _ => return Err(format!("unknown command `{rest}`")),
+    })
+}
+
+fn parse_segment(s: &str) -> Result<ScriptSegment, String> {
+    let (head, options) = match s.find('<') {
+        Some(i) => {
+            let end = s.rfind('>').ok_or("options without `>`")?;
+            (&s[..i], Some(parse_options(&s[i + 1..end])?))
+        }
+        None => (s, None),
+    };
+    let toks: Vec<&str> = head.split_whitespace().collect();
+    let flag_tok = toks.first().ok_or("missing flags")?;
+    let mut flags = TcpFlags::default();
+    let mut ack_flag = false;
+    for c in flag_tok.chars() {
+        match c {
+            'S' => flags.syn = true,
+            'F' => flags.fin = true,
+            'R' => flags.rst = true,
+            'P' => flags.psh = true,
+            '.' => ack_flag = true,
+            _ => return Err(format!("bad flag `{c}`")),
+        }
+    }
+    let range = toks.get(1).ok_or("missing start:end(len)")?;
+    let (start, len) = parse_range(range)?;
+    let mut seg = ScriptSegment {
+        flags,
+        ack_flag,
+        start,
+        len,
+        ack: None,
+        win: None,
+        options,
+    };
+    let mut i = 2;
+    while i < toks.len() {
+        let value = toks
+            .get(i + 1)
+            .ok_or(format!("`{}` needs a value", toks[i]))?;
+        match toks[i] {
+            "ack" => seg.ack = Some(parse_num(value)?),
+            "win" => seg.win = Some(parse_num(value)?),
+            other => return Err(format!("unknown field `{other}`")),
+        }
+        i += 2;
+    }
+    if seg.ack.is_some() && !seg.ack_flag {
+        return Err("`ack N` without the `.` flag".into());
+    }
+    Ok(seg)
+}
+
+fn parse_range(tok: &str) -> Result<(Num, usize), String> {
+    let bad = || format!("bad range `{tok}` (want start:end(len))");
+    let (start, rest) = tok.split_once(':').ok_or_else(bad)?;
+    let (end, len) = rest.split_once('(').ok_or_else(bad)?;
+    let len: usize = len.trim_end_matches(')').parse().map_err(|_| bad())?;
+    let start = parse_num(start)?;
+    if let (Num::Is(s), Ok(e)) = (start, end.parse::<u32>()) {
+        if e.wrapping_sub(s) as usize != len {
+            return Err(format!("range `{tok}`: end - start != len"));
+        }
+    }
+    Ok((start, len))
+}
+
+fn parse_options(s: &str) -> Result<ScriptOptions, String> {
+    let mut o = ScriptOptions::default();
+    for part in s.split(',') {
+        let toks: Vec<&str> = part.split_whitespace().collect();
+        match toks.as_slice() {
+            [] | ["nop"] | ["eol"] => {}
+            ["mss", v] => o.mss = Some(parse_num(v)?),
+            ["wscale", v] => o.wscale = Some(parse_num(v)?),
+            ["sackOK"] => o.sack_permitted = true,
+            ["TS", "val", v, "ecr", e] => o.ts = Some((parse_num(v)?, parse_num(e)?)),
+            ["sack", blocks @ ..] => {
+                for b in blocks {
+                    let (l, r) = b.split_once(':').ok_or(format!("bad SACK block `{b}`"))?;
+                    o.sack.push((parse_num(l)?, parse_num(r)?));
+                }
+            }
+            _ => return Err(format!("unknown option `{part}`")),
+        }
+    }
+    Ok(o)
+}
+
+/// The state names a script uses, for tests that want to assert a [`State`] directly.
+pub fn state_name(s: State) -> String {
+    s.to_string()
+}
