@@ -49,7 +49,10 @@ impl Add<usize> for SeqNumber {
     fn add(self, rhs: usize) -> SeqNumber {
         // Lengths added to a sequence number are window- or buffer-sized; a length of
         // 2^31 or more would make the result compare *before* self.
-        debug_assert!(rhs < (1 << 31), "sequence length {rhs} overflows half the space");
+        debug_assert!(
+            rhs < (1 << 31),
+            "sequence length {rhs} overflows half the space"
+        );
         SeqNumber(self.0.wrapping_add(rhs as u32))
     }
 }
