@@ -30,7 +30,7 @@ pub struct WallClock {
 impl WallClock {
     /// Seconds since the Unix epoch at `now`.
     pub fn unix_secs_at(&self, now: Instant) -> u64 {
-        self.unix_secs + (now - self.at).secs()
+        self.unix_secs.saturating_add((now - self.at).secs())
     }
 }
 
