@@ -59,5 +59,4 @@ pub use parse::{
 pub use response::{Body, BodyStream, Response};
 pub use router::{Context, Handler, Router};
 pub use server::{AccessLogEntry, Server, ServerConfig, ServerConnection, ServerEvent, Upgrade};
-
 pub use status::StatusCode;
