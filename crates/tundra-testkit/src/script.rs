@@ -35,7 +35,7 @@
 //! | `shutdown`, `close`, `abort` | the user calls |
 //! | `state ESTABLISHED` | the connection's state (RFC names) |
 //! | `event Connected` ... | that event is pending (`Closed(Reset)` etc.) |
-//! | `nothing` | no segment goes out now |
+//! | `nothing` | no segment goes out now (also checked before every `<` line) |
 //! | `check cwnd N` etc. | `cwnd`, `ssthresh`, `rto` (s), `srtt` (s), `sendq`, `recvq`, `sndwnd`, `mss`, `flight` |
 //! | `stat NAME N` | a [`tundra_tcp::ConnStats`] counter, e.g. `stat retransmits 1` |
 
@@ -218,10 +218,10 @@ impl TcpScript {
     }
 
     fn exec(&mut self, time: Instant, step: &Step) -> Result<(), String> {
-        let quiet_first = !matches!(
-            step,
-            Step::Out(_) | Step::State(_) | Step::Event(_) | Step::Check(..) | Step::Stat(..)
-        );
+        // Before a segment arrives (or where the script says `nothing`), everything we
+        // had to send must have been expected already. User calls may follow each
+        // other at one instant without anything going out in between.
+        let quiet_first = matches!(step, Step::In(_) | Step::Nothing);
         self.advance(time)?;
         // Everything due at this time has happened before the line is checked.
         self.conn.handle_timeout(self.now);

@@ -942,14 +942,24 @@ impl Connection {
         if !self.state.is_synchronized() || self.fin_received {
             return;
         }
-        let new_edge = self.rcv_nxt + self.rcv_space();
+        let new_edge = self.rcv_nxt + self.rcv_space_advertisable();
         if new_edge > self.rcv_adv {
             let grow = new_edge - self.rcv_adv;
-            let threshold = (self.recv_buf.capacity() / 2).min(self.eff_mss());
-            if grow >= threshold {
+            if grow >= self.rcv_sws_threshold() {
                 self.ack_now = true;
             }
         }
+    }
+
+    /// The free receive space, capped at what the window field can express.
+    fn rcv_space_advertisable(&self) -> usize {
+        self.rcv_space().min(0xffff << self.rcv_wscale)
+    }
+
+    /// RFC 9293 §3.8.6.2.2: the right window edge moves only in steps of at least
+    /// min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2.
+    fn rcv_sws_threshold(&self) -> usize {
+        (self.recv_buf.capacity() / 2).min(self.eff_mss())
     }
 
     fn wake(&mut self, bits: u8) {

@@ -313,15 +313,13 @@ impl Connection {
     /// The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323
     /// §2.3 scaling), moving RCV.NXT + RCV.WND right but never left.
     fn advertise_window(&mut self) -> u16 {
-        let space = self.rcv_space();
+        let space = self.rcv_space_advertisable();
         let current = self.rcv_wnd();
         let mut wnd = current;
         if space > current {
-            // Offer the new space only when it is worth a segment: at least
-            // min(buffer/2, MSS) more than what the peer already knows about (the
-            // whole space if the window is not yet offered at all).
-            let threshold = (self.recv_buf.capacity() / 2).min(self.eff_mss());
-            if space - current >= threshold || current == 0 && space >= threshold {
+            // Offer the new space only when it is worth it: at least min(buffer/2,
+            // MSS) more than what the peer already knows about.
+            if space - current >= self.rcv_sws_threshold() {
                 wnd = space;
             }
         }
