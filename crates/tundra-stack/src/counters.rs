@@ -82,6 +82,8 @@ counters! {
         ip_not_for_us: "with invalid addresses (not for us)",
         /// Fragments (reassembly is not implemented yet).
         ip_fragments_dropped: "fragments dropped (reassembly not implemented)",
+        /// TCP segments sent to a broadcast address (RFC 1122 §4.2.3.10).
+        ip_tcp_not_unicast: "TCP segments to a broadcast address dropped",
         /// Packets for a protocol we do not implement.
         ip_unknown_protocol: "with unknown protocol",
         /// Packets delivered to ICMP or a transport.

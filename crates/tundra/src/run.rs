@@ -30,6 +30,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     );
     let mut services = Services::start(&mut iface);
     let mut driver = Driver::new(clock, stop);
+    let dumps = driver.dump_requests();
     let mut next_flush = Instant::ZERO + PCAP_FLUSH_INTERVAL;
     driver.run(&mut dev, |now, dev| {
         // Frames in, timers, frames out; then the services; repeat while either side
@@ -40,6 +41,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
             if !moved && !worked {
                 break;
             }
+        }
+        if dumps.take() {
+            // `kill -USR1 <pid>`: the socket table, like `ss -tan`.
+            print!("{}", socket_table(&iface));
         }
         if now >= next_flush {
             let _ = dev.flush();
@@ -54,7 +59,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     let _ = dev.flush();
     log::info!("shutting down");
     if args.stats {
-        print!("{}", iface.counters());
+        print!("{}{}", iface.counters(), iface.tcp_ref().counters());
+        print!("{}", socket_table(&iface));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The TCP socket table, like `ss -tan` (state, queues, addresses, RTT, cwnd).
+fn socket_table(iface: &tundra_stack::Interface) -> String {
+    let mut out = String::new();
+    let _ = tundra_tcp::endpoint::write_socket_table(&mut out, &iface.tcp_ref().sockets());
+    out
 }

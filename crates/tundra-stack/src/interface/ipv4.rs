@@ -47,6 +47,7 @@ impl Interface {
                 self.counters.ip_delivered += 1;
                 self.receive_icmp(now, &ip, payload, to_broadcast);
             }
+            IpProtocol::Tcp => self.receive_tcp(now, &ip, payload, to_us),
             _ => self.counters.ip_unknown_protocol += 1,
         }
     }

@@ -21,6 +21,7 @@ use crate::{Config, Counters, Device, Medium};
 mod ethernet;
 mod icmp;
 mod ipv4;
+mod tcp;
 
 pub use icmp::EchoReply;
 
@@ -58,12 +59,15 @@ pub struct Interface {
     echo_replies: VecDeque<EchoReply>,
     announced: bool,
     rx_buf: Vec<u8>,
+    tcp: tundra_tcp::Endpoint,
+    tcp_out: tcp::TcpOutbox,
 }
 impl Interface {
     /// A new interface. `mtu` is the largest IP packet the device carries.
     pub fn new(config: Config, mtu: usize) -> Interface {
         let mut rng = Rng::from_seed(config.seed);
         let ip_ident = rng.next_u16();
+        let tcp_seed = rng.next_u64();
         Interface {
             neighbors: NeighborCache::new(config.neighbor),
             config,
@@ -75,6 +79,8 @@ impl Interface {
             echo_replies: VecDeque::new(),
             announced: false,
             rx_buf: vec![0; 65_536 + ETH_HEADER_LEN],
+            tcp: tcp::endpoint_for(mtu, tcp_seed),
+            tcp_out: tcp::TcpOutbox::default(),
         }
     }
 
@@ -131,7 +137,10 @@ impl Interface {
         if self.config.medium == Medium::Ethernet && !self.announced {
             return Some(Instant::ZERO);
         }
-        self.neighbors.poll_at()
+        [self.neighbors.poll_at(), self.tcp.poll_at()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Fires every timer that is due at `now`.
@@ -164,6 +173,7 @@ impl Interface {
                 }
             }
         }
+        self.poll_tcp(now);
     }
 
     /// Handles one frame from the device.

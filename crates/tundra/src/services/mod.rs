@@ -5,23 +5,31 @@
 //! Each service lives in its own file and is polled from [`Services::poll`] once per
 //! loop turn, after the interface has handled every frame that arrived.
 
+pub mod tcp;
+
 use tundra_core::Instant;
 use tundra_stack::Interface;
 
 /// All demo services of one `tundra run`.
-#[derive(Debug, Default)]
-pub struct Services {}
+#[derive(Debug)]
+pub struct Services {
+    tcp: tcp::TcpServices,
+}
 
 impl Services {
     /// Opens the services' sockets on `iface`.
-    pub fn start(_iface: &mut Interface) -> Services {
-        Services {}
+    pub fn start(iface: &mut Interface) -> Services {
+        Services {
+            tcp: tcp::TcpServices::start(iface),
+        }
     }
 
     /// Lets every service read what arrived and write what it has to say. Returns true
     /// if any service did something (so the loop polls the interface again).
-    pub fn poll(&mut self, _now: Instant, _iface: &mut Interface) -> bool {
-        false
+    pub fn poll(&mut self, now: Instant, iface: &mut Interface) -> bool {
+        let mut worked = false;
+        worked |= self.tcp.poll(now, iface);
+        worked
     }
 
     /// The earliest time a service wants to be polled without new input.

@@ -1,0 +1,77 @@
+//! TCP on the interface: segments in to the `tundra-tcp` endpoint, segments out of it
+//! into IPv4 packets.
+//!
+//! The endpoint owns every connection and listener (RFC 9293 lives in `tundra-tcp`);
+//! the interface only checks that a segment is addressed to us, hands it over, and
+//! wraps what the endpoint emits in IP headers. Applications reach the sockets
+//! through [`Interface::tcp`].
+
+use std::ops::Range;
+
+use tundra_core::Instant;
+use tundra_ip::{IpProtocol, Ipv4Addr, Ipv4Repr};
+use tundra_tcp::{Endpoint, EndpointConfig, TcpConfig};
+
+use super::{Interface, IPV4_HEADER_LEN};
+
+/// Segments the endpoint emitted during one poll, waiting to be wrapped in IP.
+#[derive(Debug, Default)]
+pub(super) struct TcpOutbox {
+    bytes: Vec<u8>,
+    segments: Vec<(Ipv4Addr, Range<usize>)>,
+}
+
+/// The endpoint for an interface whose device carries IP packets of `mtu` bytes:
+/// the MSS we announce is the MTU less the IPv4 and TCP headers (RFC 9293 §3.7.1).
+pub(super) fn endpoint_for(mtu: usize, seed: u64) -> Endpoint {
+    let config = EndpointConfig {
+        connection: TcpConfig::for_mtu(mtu),
+        ..EndpointConfig::default()
+    };
+    Endpoint::new(config, seed)
+}
+
+impl Interface {
+    /// The TCP layer: listen, accept, connect, and each connection's send/recv/close.
+    pub fn tcp(&mut self) -> &mut Endpoint {
+        &mut self.tcp
+    }
+
+    /// The TCP layer, read-only (socket table, counters).
+    pub fn tcp_ref(&self) -> &Endpoint {
+        &self.tcp
+    }
+
+    pub(super) fn receive_tcp(&mut self, now: Instant, ip: &Ipv4Repr, payload: &[u8], to_us: bool) {
+        // RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast address is ignored;
+        // TCP has no business with any segment not addressed to us.
+        if !to_us {
+            self.counters.ip_tcp_not_unicast += 1;
+            return;
+        }
+        self.counters.ip_delivered += 1;
+        self.tcp.receive(now, ip.src_addr, ip.dst_addr, payload);
+    }
+
+    /// Fires TCP timers and sends every segment the connections have ready.
+    pub(super) fn poll_tcp(&mut self, now: Instant) {
+        let mut out = std::mem::take(&mut self.tcp_out);
+        self.tcp.poll_transmit(now, |_src, dst, segment| {
+            let start = out.bytes.len();
+            out.bytes.extend_from_slice(segment);
+            out.segments.push((dst, start..out.bytes.len()));
+        });
+        for (dst, range) in out.segments.drain(..) {
+            let segment = &out.bytes[range];
+            debug_assert!(IPV4_HEADER_LEN + segment.len() <= self.mtu);
+            if let Err(e) = self.send_ip(now, dst, IpProtocol::Tcp, segment.len(), |buf| {
+                buf.copy_from_slice(segment)
+            }) {
+                // Lost like on a wire; TCP retransmits.
+                log::debug!("tcp: segment to {dst} not sent: {e}");
+            }
+        }
+        out.bytes.clear();
+        self.tcp_out = out;
+    }
+}
