@@ -445,8 +445,9 @@ impl Connection {
                     self.retransmit_head = true;
                     self.cc.on_partial_ack(acked, mss);
                 }
-            } else {
-                self.cc.on_ack(now, acked, mss);
+            } else if data_acked > 0 {
+                // Only data grows the window (the ACK of a SYN or FIN does not).
+                self.cc.on_ack(now, data_acked, mss);
             }
             self.dupacks = 0;
             // RFC 6298 §5.2: all outstanding data acknowledged -> stop the timer;
