@@ -114,3 +114,17 @@ fn rfc7323_3_2_no_timestamps_unless_both_offer() {
          0.140 > . 1:1(0) ack 11 <>",
     );
 }
+
+// RFC 9293 §3.8.6.3 with RFC 7323: full segments carry 1448 bytes next to the option; two of
+// them draw an ACK at once, whose TSecr echoes the earlier one (RFC 7323 §4.3, delayed ACKs).
+#[test]
+fn rfc7323_full_segments_with_timestamps_acked_every_second() {
+    let mut t = TcpScript::passive(TcpConfig::default());
+    t.run(TS_OPEN);
+    t.run(
+        "0.100 < . 1:1449(1448) ack 1 win 65535 <TS val 200 ecr 1000>
+         +0 nothing
+         0.101 < . 1449:2897(1448) ack 1 win 65535 <TS val 201 ecr 1000>
+         +0 > . 1:1(0) ack 2897 <TS val 1101 ecr 200>",
+    );
+}

@@ -170,8 +170,10 @@ impl Connection {
         };
         // RFC 2018 §2: SACK only if both sides sent SACK-permitted.
         self.sack_enabled = self.config.sack && syn.options.sack_permitted;
-        self.rcv_mss = self.smss;
         let mss = self.eff_mss();
+        // Our estimate of the peer's full segment size (for "every second full-sized
+        // segment"): its MSS less the timestamp option, grown by what we see.
+        self.rcv_mss = mss;
         self.cc.init(mss);
     }
 
