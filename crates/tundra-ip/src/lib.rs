@@ -5,7 +5,10 @@
 //! from and emitted into a view (the style of smoltcp's `wire` module):
 //!
 //! - [`ipv4`]: [`Ipv4Packet`] and [`Ipv4Repr`]; Total Length bounds the payload, options
-//!   are skipped, fragments are recognised (not reassembled).
+//!   are skipped, fragments are recognised.
+//! - [`fragment`]: [`Reassembler`] (RFC 791/815 reassembly with bounded memory, a
+//!   timeout, and overlaps refused RFC 5722 style) and [`fragments`], which cuts our
+//!   own datagrams to an MTU.
 //! - [`icmp`]: [`Icmpv4Packet`] and [`Icmpv4Repr`]: echo request and reply (the data is
 //!   borrowed, so a reply echoes it byte for byte) and the error messages with their
 //!   quoted datagram.
@@ -58,6 +61,7 @@
 pub mod checksum;
 pub mod cidr;
 pub mod error;
+pub mod fragment;
 pub mod icmp;
 pub mod ipv4;
 pub mod protocol;
@@ -66,6 +70,10 @@ pub use checksum::ChecksumMode;
 pub use cidr::{CidrError, Ipv4Cidr};
 pub use core::net::Ipv4Addr;
 pub use error::Error;
+pub use fragment::{
+    fragments, Expired, FragmentError, FragmentKey, FragmentationError, Reassembled, Reassembler,
+    ReassemblyConfig,
+};
 pub use icmp::{
     Icmpv4DstUnreachable, Icmpv4Message, Icmpv4Packet, Icmpv4ParamProblem, Icmpv4Redirect,
     Icmpv4Repr, Icmpv4TimeExceeded, ICMPV4_HEADER_LEN,

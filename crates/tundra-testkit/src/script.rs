@@ -854,3 +854,74 @@ fn parse_options(s: &str) -> Result<ScriptOptions, String> {
 pub fn state_name(s: State) -> String {
     s.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn established() -> TcpScript {
+        TcpScript::establish_plain(TcpConfig::default())
+    }
+
+    #[test]
+    #[should_panic(expected = "ack differs")]
+    fn a_wrong_expectation_fails() {
+        established().run(
+            "0.100 send 10
+             +0 > P. 1:11(10) ack 2",
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "unexpected segment at 0.100")]
+    fn an_unexpected_segment_fails() {
+        established().run(
+            "0.100 send 10
+             0.200 < . 1:1(0) ack 11 win 65535",
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "unexpected segment at 0.300")]
+    fn a_segment_sent_earlier_than_expected_fails() {
+        // The retransmission comes at 0.300 (RTO 200 ms), not at 0.400.
+        established().run(
+            "0.100 send 10
+             +0 > P. 1:11(10) ack 1
+             0.400 > P. 1:11(10) ack 1",
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "nothing sent")]
+    fn a_missing_segment_fails() {
+        established().run("0.100 > P. 1:11(10) ack 1");
+    }
+
+    #[test]
+    #[should_panic(expected = "bad range")]
+    fn a_malformed_line_fails() {
+        established().run("0.100 < . 1-2 ack 1");
+    }
+
+    #[test]
+    fn lines_parse_into_segments() {
+        let (t, step) = parse_line(
+            "+0.5 < S. 0:0(0) ack 1 win 10 <mss 1460,TS val 5 ecr *>",
+            Instant::ZERO,
+        )
+        .unwrap();
+        assert_eq!(t, Instant::from_millis(500));
+        let Step::In(s) = step else {
+            panic!("not a segment")
+        };
+        assert!(s.flags.syn && s.ack_flag);
+        assert_eq!(
+            (s.start, s.len, s.ack, s.win),
+            (Num::Is(0), 0, Some(Num::Is(1)), Some(Num::Is(10)))
+        );
+        let o = s.options.unwrap();
+        assert_eq!(o.mss, Some(Num::Is(1460)));
+        assert_eq!(o.ts, Some((Num::Is(5), Num::Any)));
+    }
+}
