@@ -30,12 +30,14 @@ struct Client {
 
 #[test]
 fn hundred_clients_echo_64k_each_over_lossy_link() {
-    let mut config = EndpointConfig::default();
-    config.connection = TcpConfig {
-        send_buffer: 32 * 1024,
-        recv_buffer: 32 * 1024,
-        msl: Duration::from_secs(2),
-        ..TcpConfig::default()
+    let config = EndpointConfig {
+        connection: TcpConfig {
+            send_buffer: 32 * 1024,
+            recv_buffer: 32 * 1024,
+            msl: Duration::from_secs(2),
+            ..TcpConfig::default()
+        },
+        ..EndpointConfig::default()
     };
     let a = Endpoint::new(config.clone(), 11);
     let b = Endpoint::new(config, 12);

@@ -363,8 +363,13 @@ fn malformed_segments_counted() {
 // Connections are removed once closed and released: after TIME-WAIT nothing is left.
 #[test]
 fn closed_connections_are_reaped_after_time_wait() {
-    let mut config = EndpointConfig::default();
-    config.connection.msl = Duration::from_secs(1);
+    let config = EndpointConfig {
+        connection: TcpConfig {
+            msl: Duration::from_secs(1),
+            ..TcpConfig::default()
+        },
+        ..EndpointConfig::default()
+    };
     let mut ep = Endpoint::new(config, 3);
     let l = ep.listen(SocketAddrV4::new(US, 80)).unwrap();
     let iss = handshake(&mut ep, Instant::ZERO, 40000, 80);
