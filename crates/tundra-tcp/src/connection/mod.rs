@@ -65,6 +65,10 @@ use crate::SeqNumber;
 /// The MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1: 536).
 pub const DEFAULT_MSS: usize = 536;
 
+/// The largest send or receive buffer a connection uses (RFC 7323 §2.3: the largest
+/// scaled window is 65535 << 14, just under 2^30).
+pub const MAX_BUFFER: usize = 0xffff << 14;
+
 /// The connection states of RFC 9293 §3.3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -410,8 +414,10 @@ impl Connection {
     fn new(now: Instant, config: TcpConfig, params: OpenParams, state: State) -> Connection {
         let smss = (config.mss as usize).min(DEFAULT_MSS);
         let rtt = RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto);
-        let send_buf = SendBuffer::new(config.send_buffer);
-        let recv_buf = RecvBuffer::new(config.recv_buffer);
+        // Buffers beyond 2^30 bytes could not be expressed by a scaled window (RFC 7323
+        // §2.3: 65535 << 14) and would break sequence-space arithmetic.
+        let send_buf = SendBuffer::new(config.send_buffer.min(MAX_BUFFER));
+        let recv_buf = RecvBuffer::new(config.recv_buffer.min(MAX_BUFFER));
         let iss = params.iss;
         Connection {
             state,
