@@ -136,6 +136,7 @@ impl TunDevice {
             .unwrap_or(name)
             .to_string();
         let mtu = interface_mtu(&actual).unwrap_or(1500);
+        wait_until_running(&actual);
         log::info!("opened {actual} ({medium:?}, mtu {mtu})");
         Ok(TunDevice {
             file,
@@ -163,6 +164,30 @@ impl TunDevice {
             self.mtu = mtu;
         }
     }
+}
+
+/// Waits (at most 2 s) for the kernel to see the carrier we just brought by
+/// attaching. Until its link watcher runs, the kernel drops what it routes to the
+/// device, so a `tundra ping` sent at once would lose its first reply. Only an
+/// interface that is administratively up is waited for.
+fn wait_until_running(name: &str) {
+    let sys = std::path::Path::new("/sys/class/net").join(name);
+    let admin_up = std::fs::read_to_string(sys.join("flags"))
+        .ok()
+        .and_then(|f| u32::from_str_radix(f.trim().trim_start_matches("0x"), 16).ok())
+        .is_some_and(|flags| flags & libc::IFF_UP as u32 != 0);
+    if !admin_up {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < deadline {
+        match std::fs::read_to_string(sys.join("operstate")) {
+            Ok(state) if state.trim() != "down" && state.trim() != "lowerlayerdown" => return,
+            Err(_) => return,
+            _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    }
+    log::warn!("{name}: the kernel still reports no carrier; the first frames may be lost");
 }
 
 /// The interface MTU via `SIOCGIFMTU` on a throwaway datagram socket.

@@ -20,6 +20,9 @@ pub enum Command {
     Run(RunArgs),
     /// Ping an address from the stack (ICMP echo, like ping(8)).
     Ping(PingArgs),
+    /// Open a TCP connection from the stack (active open), send a file, save what
+    /// comes back (like `nc HOST PORT < in > out`).
+    Connect(ConnectArgs),
 }
 
 /// TUN (raw IP) or TAP (Ethernet).
@@ -88,4 +91,23 @@ pub struct PingArgs {
     /// Seconds to wait for the last reply.
     #[arg(short = 'W', long, default_value_t = 2.0)]
     pub wait: f64,
+}
+
+/// `tundra connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Where to connect, e.g. 10.0.0.1:5000.
+    pub target: String,
+    /// Device and address.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Send this file's bytes, then half-close (FIN). Without it, half-close at once.
+    #[arg(long)]
+    pub send: Option<PathBuf>,
+    /// Write what the peer sends here (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Give up if the transfer has not finished after this many seconds.
+    #[arg(long, default_value_t = 120.0)]
+    pub timeout: f64,
 }

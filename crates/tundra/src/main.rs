@@ -5,6 +5,7 @@
 //! address) ends in one line on stderr and a non-zero exit, never a panic.
 
 mod cli;
+mod connect;
 mod ping;
 mod run;
 mod services;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Run(args) => run::run(args),
         cli::Command::Ping(args) => ping::ping(args),
+        cli::Command::Connect(args) => connect::connect(args),
     };
     match result {
         Ok(code) => code,

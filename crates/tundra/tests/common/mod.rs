@@ -206,6 +206,19 @@ impl Netns {
     /// answers a ping.
     #[track_caller]
     pub fn start_stack(&mut self, link: Link, pcap: &Path, log: &Path, extra: &[&str]) -> usize {
+        self.start_stack_with(link, Some(pcap), log, extra)
+    }
+
+    /// Starts `tundra run` on the test link (recording to `pcap` if given) and waits
+    /// until it answers a ping.
+    #[track_caller]
+    pub fn start_stack_with(
+        &mut self,
+        link: Link,
+        pcap: Option<&Path>,
+        log: &Path,
+        extra: &[&str],
+    ) -> usize {
         let bin = tundra_bin();
         let mut args: Vec<&str> = vec![
             bin.to_str().unwrap(),
@@ -216,10 +229,11 @@ impl Netns {
             link.mode(),
             "--addr",
             "10.0.0.2/24",
-            "--pcap",
-            pcap.to_str().unwrap(),
             "--stats",
         ];
+        if let Some(pcap) = pcap {
+            args.extend_from_slice(&["--pcap", pcap.to_str().unwrap()]);
+        }
         args.extend_from_slice(extra);
         let handle = self.spawn(&args, log);
         self.wait_for_ping(STACK_ADDR, log);
@@ -310,4 +324,88 @@ pub fn stat(stats: &str, description: &str) -> u64 {
             (rest == description).then(|| n.parse().ok()).flatten()
         })
         .unwrap_or_else(|| panic!("counter {description:?} not in stats:\n{stats}"))
+}
+
+// ---------------------------------------------------------------- TCP helpers
+
+/// A helper script in `tests/tools/`.
+pub fn tool(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tools")
+        .join(name)
+}
+
+/// stdout and stderr of a finished command, together.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Drops `percent`% of packets in each direction on the namespace's tun0 (nftables
+/// `numgen random`; tc netem is not available on this kernel).
+pub fn add_loss(ns: &Netns, percent: u32) {
+    let rules = format!(
+        "table inet tundra_loss {{\n\
+           chain out {{ type filter hook output priority 0; oifname \"tun0\" numgen random mod 100 < {percent} drop; }}\n\
+           chain in {{ type filter hook input priority 0; iifname \"tun0\" numgen random mod 100 < {percent} drop; }}\n\
+         }}\n"
+    );
+    let path = artifacts_dir().join(format!("{}-loss.nft", ns.name));
+    std::fs::write(&path, rules).unwrap();
+    ns.exec_ok(&["nft", "-f", path.to_str().unwrap()]);
+}
+
+/// Uploads `bytes` into discard and checks, from the stack's log, that it received
+/// exactly those bytes (same count and SHA-256).
+pub fn upload_verified(ns: &Netns, bytes: u64, stack_log: &Path) {
+    let out = ns.exec(&[
+        "python3",
+        tool("tcp_bulk.py").to_str().unwrap(),
+        "upload",
+        STACK_ADDR,
+        "9",
+        &bytes.to_string(),
+    ]);
+    let t = text(&out);
+    assert!(out.status.success(), "upload failed: {t}");
+    println!("upload {bytes}: {}", t.trim());
+    let hash = t
+        .split_whitespace()
+        .nth(3)
+        .expect("sha256 in output")
+        .to_string();
+    let expect = format!("sent {bytes} bytes sha256 {hash}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let log = std::fs::read_to_string(stack_log).unwrap_or_default();
+        if log.contains(&expect) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "discard never logged {expect:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Downloads `bytes` from chargen and checks the RFC 864 pattern by hash.
+pub fn download_verified(ns: &Netns, bytes: u64) {
+    let out = ns.exec(&[
+        "python3",
+        tool("tcp_bulk.py").to_str().unwrap(),
+        "download",
+        STACK_ADDR,
+        "19",
+        &bytes.to_string(),
+    ]);
+    let t = text(&out);
+    assert!(
+        out.status.success() && t.contains(" ok"),
+        "download failed: {t}"
+    );
+    println!("download {bytes}: {}", t.trim());
 }
