@@ -156,3 +156,18 @@ fn one_mib_each_way_with_loss_reordering_and_duplication() {
         pair.now, pair.dropped, pair.duplicated, pair.reordered
     );
 }
+
+// Heavier loss, as the end-to-end test will see (5% each way): still byte exact.
+#[test]
+fn one_mib_each_way_with_five_percent_loss() {
+    let link = LinkConfig {
+        loss: 0.05,
+        latency: Duration::from_millis(1),
+        rate: Some(100_000_000),
+        ..LinkConfig::default()
+    };
+    let pair = transfer(link, 21, 1 << 20, Duration::from_secs(600));
+    let (a, b) = pair.counters();
+    eprintln!("5% loss: t={} a:\n{a}\nb:\n{b}", pair.now);
+    assert!(pair.dropped > 0);
+}

@@ -198,3 +198,23 @@ fn rfc5681_4_1_restart_after_idle() {
         segments_psh(1, 10)
     ));
 }
+
+// RFC 3042 (limited transmit): the first two duplicate ACKs each release one new segment beyond cwnd.
+#[test]
+fn rfc3042_limited_transmit_on_first_two_dupacks() {
+    let mut t = TcpScript::establish_plain(cfg());
+    t.run(&format!(
+        "0.100 send 20000
+         {}
+         0.110 < . 1:1(0) ack 1 win 65535
+         +0 > . 14601:16061(1460) ack 1
+         0.111 < . 1:1(0) ack 1 win 65535
+         +0 > . 16061:17521(1460) ack 1
+         0.112 < . 1:1(0) ack 1 win 65535
+         +0 > . 1:1461(1460) ack 1
+         +0 stat fast_retransmits 1
+         +0 check ssthresh 7300
+         +0 check cwnd 11680",
+        segments(1, 10)
+    ));
+}

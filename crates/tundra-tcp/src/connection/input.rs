@@ -452,6 +452,7 @@ impl Connection {
                 self.cc.on_ack(now, data_acked, mss);
             }
             self.dupacks = 0;
+            self.limited_sent = 0;
             // RFC 6298 §5.2: all outstanding data acknowledged -> stop the timer;
             // §5.3: new data acknowledged -> restart it.
             self.rto_at = if self.snd_una == self.snd_max {
@@ -482,7 +483,10 @@ impl Connection {
                 // RFC 5681 §3.2 steps 2-3 and RFC 6582 §3.2 step 2: the third duplicate
                 // ACK, and it covers more than `recover`: fast retransmit, then fast
                 // recovery with recover = the highest sequence number sent.
-                let flight = self.snd_max - self.snd_una;
+                // RFC 3042 §2: segments sent by limited transmit do not count in the
+                // FlightSize that sets ssthresh.
+                let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
+                self.limited_sent = 0;
                 self.recover = self.snd_max;
                 self.in_recovery = true;
                 self.cc.on_enter_recovery(now, flight, mss);

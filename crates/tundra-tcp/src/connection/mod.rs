@@ -355,6 +355,8 @@ pub struct Connection {
     rtt_probe: Option<(SeqNumber, Instant)>,
     cc: Box<dyn CongestionControl>,
     dupacks: u32,
+    /// Bytes sent by limited transmit (RFC 3042) since the last new ACK.
+    limited_sent: usize,
     in_recovery: bool,
     /// RFC 6582 `recover`: SND.MAX when loss recovery last began.
     recover: SeqNumber,
@@ -456,6 +458,7 @@ impl Connection {
             rtt_probe: None,
             cc: Box::new(NewReno::new(smss)),
             dupacks: 0,
+            limited_sent: 0,
             in_recovery: false,
             recover: iss,
             retransmit_head: false,

@@ -149,7 +149,15 @@ impl Connection {
         let cwnd_avail = if head {
             self.eff_mss()
         } else {
-            self.cc.window().saturating_sub(flight)
+            // RFC 3042 (limited transmit): each of the first two duplicate ACKs lets one
+            // new segment out beyond cwnd, so a small window still gets its third
+            // duplicate ACK and a fast retransmit instead of a timeout.
+            let limited = if self.in_recovery || start < self.snd_max {
+                0
+            } else {
+                self.dupacks.min(2) as usize * self.eff_mss()
+            };
+            (self.cc.window() + limited).saturating_sub(flight)
         };
         let mut options = self.ack_options(now);
         let max_payload = self
@@ -202,6 +210,9 @@ impl Connection {
         seg.payload = &payload[..len];
 
         let end = start + len + fin as usize;
+        if !head && !self.in_recovery && self.dupacks > 0 && start >= self.snd_max {
+            self.limited_sent += len;
+        }
         if start < self.snd_max {
             self.stats.retransmits += 1;
             self.rtt_probe = None; // Karn
