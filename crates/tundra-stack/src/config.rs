@@ -1,9 +1,10 @@
 //! How an [`Interface`](crate::Interface) is set up.
 
-use tundra_ip::{Ipv4Addr, Ipv4Cidr};
+use tundra_ip::{Ipv4Addr, Ipv4Cidr, ReassemblyConfig};
 use tundra_link::{EthernetAddress, NeighborConfig};
+use tundra_udp::UdpConfig;
 
-use crate::Medium;
+use crate::{Medium, RateLimit};
 
 /// The configuration of one interface: its medium, address, neighbors and limits.
 #[derive(Debug, Clone)]
@@ -26,6 +27,12 @@ pub struct Config {
     pub tx_queue_len: usize,
     /// Answer echo requests sent to a broadcast address (Linux: no by default).
     pub echo_broadcast: bool,
+    /// IPv4 fragment reassembly: timeout (30 s) and memory limits.
+    pub reassembly: ReassemblyConfig,
+    /// UDP sockets: how many, their receive queue limits, the ephemeral ports.
+    pub udp: UdpConfig,
+    /// How many ICMP errors (port/protocol unreachable, time exceeded) we may send.
+    pub icmp_error_limit: RateLimit,
 }
 
 impl Config {
@@ -41,6 +48,9 @@ impl Config {
             neighbor: NeighborConfig::default(),
             tx_queue_len: 4096,
             echo_broadcast: false,
+            reassembly: ReassemblyConfig::default(),
+            udp: UdpConfig::default(),
+            icmp_error_limit: RateLimit::default(),
         }
     }
 }

@@ -80,8 +80,31 @@ counters! {
         ip_bad_source: "with invalid source address",
         /// Packets for another address (we are a host, not a router).
         ip_not_for_us: "with invalid addresses (not for us)",
-        /// Fragments (reassembly is not implemented yet).
-        ip_fragments_dropped: "fragments dropped (reassembly not implemented)",
+        /// Fragments received (Linux `ReasmReqds`).
+        ip_frag_rx: "fragments received",
+        /// Datagrams put back together from their fragments (`ReasmOKs`).
+        ip_reasm_ok: "datagrams reassembled",
+        /// Datagrams discarded because a fragment overlapped another (RFC 5722 style;
+        /// Linux `ReasmOverlaps`).
+        ip_reasm_overlap: "fragmented datagrams dropped: overlapping fragments",
+        /// Exact copies of a fragment already held, dropped alone (RFC 8200 §4.5).
+        ip_reasm_duplicate: "duplicate fragments dropped",
+        /// Datagrams whose fragments add up to more than 65535 bytes ("ping of death").
+        ip_reasm_too_long: "fragmented datagrams dropped: longer than 65535 bytes",
+        /// Datagrams that arrived in more fragments than the limit allows.
+        ip_reasm_too_many: "fragmented datagrams dropped: too many fragments",
+        /// Datagrams with a fragment contradicting the end set by the last fragment.
+        ip_reasm_inconsistent: "fragmented datagrams dropped: inconsistent fragments",
+        /// Fragments whose data is empty or not a multiple of 8 bytes (RFC 791 §3.2).
+        ip_frag_bad_length: "fragments dropped: bad length",
+        /// Fragments refused because the reassembly memory or datagram limit was hit.
+        ip_reasm_no_memory: "fragments dropped: reassembly memory full",
+        /// Datagrams not complete within the reassembly timeout (`ReasmTimeout`).
+        ip_reasm_timeout: "fragmented datagrams timed out",
+        /// Datagrams we sent in fragments (`FragOKs`).
+        ip_frag_ok: "datagrams fragmented",
+        /// Fragments we created (`FragCreates`).
+        ip_frag_created: "fragments created",
         /// TCP segments sent to a broadcast address (RFC 1122 §4.2.3.10).
         ip_tcp_not_unicast: "TCP segments to a broadcast address dropped",
         /// Packets for a protocol we do not implement.
@@ -112,6 +135,50 @@ counters! {
         icmp_echo_requests_sent: "echo requests sent",
         /// Other ICMP message types received.
         icmp_other: "other ICMP messages received",
+        /// Error messages received (destination unreachable, time exceeded, parameter
+        /// problem).
+        icmp_errors_rx: "ICMP error messages received",
+        /// Errors handed to the socket whose datagram they quote.
+        icmp_errors_delivered: "ICMP errors delivered to a socket",
+        /// Errors quoting a datagram no socket of ours sent (RFC 5927), or sent to a
+        /// broadcast address.
+        icmp_errors_unmatched: "ICMP errors matching no socket (RFC 5927)",
+        /// Port unreachable sent: UDP to a port nobody listens on.
+        icmp_port_unreach_sent: "port unreachable messages sent",
+        /// Protocol unreachable sent: an IP protocol we do not speak.
+        icmp_proto_unreach_sent: "protocol unreachable messages sent",
+        /// Time exceeded (code 1) sent for a datagram not reassembled in time.
+        icmp_reasm_timeout_sent: "reassembly time exceeded messages sent",
+        /// Errors not sent because the datagram was itself an ICMP error (RFC 1122
+        /// §3.2.2).
+        icmp_error_about_error: "ICMP errors not sent: about an ICMP error",
+        /// Errors not sent because the datagram went to a broadcast or multicast
+        /// address, IP or link layer (RFC 1122 §3.2.2).
+        icmp_error_to_broadcast: "ICMP errors not sent: about a broadcast",
+        /// Errors not sent because the datagram was a fragment other than the first
+        /// (RFC 1122 §3.2.2).
+        icmp_error_about_fragment: "ICMP errors not sent: about a non-initial fragment",
+        /// Errors not sent because the source was not one host (zero, loopback,
+        /// broadcast, multicast, class E; RFC 1122 §3.2.2).
+        icmp_error_bad_source: "ICMP errors not sent: source not a unicast address",
+        /// Errors not sent because the rate limit was reached (RFC 1812 §4.3.2.8).
+        icmp_error_rate_limited: "ICMP errors not sent: rate limited",
+    }
+    "Udp" {
+        /// UDP datagrams received.
+        udp_rx: "datagrams received",
+        /// Datagrams shorter than their header or Length field, or Length below 8.
+        udp_malformed: "datagrams with a bad length dropped",
+        /// Datagrams whose checksum did not verify (Linux `InCsumErrors`).
+        udp_bad_checksum: "datagrams with a bad checksum dropped",
+        /// Datagrams to a port nobody listens on (Linux `NoPorts`).
+        udp_no_port: "datagrams to a port nobody listens on",
+        /// Datagrams queued for a socket.
+        udp_delivered: "datagrams delivered to a socket",
+        /// Datagrams dropped because the socket's queue was full (`RcvbufErrors`).
+        udp_queue_full: "datagrams dropped: socket receive queue full",
+        /// Datagrams sent.
+        udp_tx: "datagrams sent",
     }
 }
 

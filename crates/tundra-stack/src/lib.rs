@@ -13,8 +13,10 @@ mod config;
 mod counters;
 pub mod device;
 mod interface;
+mod ratelimit;
 
 pub use config::Config;
 pub use counters::Counters;
 pub use device::{Device, Medium};
-pub use interface::{EchoReply, Interface, SendError};
+pub use interface::{EchoReply, Interface, SendError, UdpSendError};
+pub use ratelimit::{RateLimit, TokenBucket};

@@ -47,7 +47,7 @@ impl Interface {
         if eth.ethertype == EtherType::Arp {
             self.receive_arp(now, view.payload());
         } else {
-            self.receive_ipv4(now, view.payload());
+            self.receive_ipv4_link(now, view.payload(), eth.dst_addr.is_broadcast());
         }
     }
 

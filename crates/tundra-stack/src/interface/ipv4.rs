@@ -1,13 +1,22 @@
-//! IPv4 in: validation (RFC 791, RFC 1122 §3.2.1) and dispatch to ICMP and the
-//! transports.
+//! IPv4 in: validation (RFC 791, RFC 1122 §3.2.1), reassembly of fragments (RFC 791
+//! §3.2, RFC 815; see `fragment.rs`) and dispatch to ICMP and the transports, with
+//! protocol unreachable for the protocols we do not speak.
 
 use tundra_core::Instant;
 use tundra_ip::{ChecksumMode, IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
 
+use super::icmp::ErrorReason;
 use super::Interface;
 
 impl Interface {
+    /// An IPv4 packet from a TUN device (no link layer, so no link broadcast).
     pub(super) fn receive_ipv4(&mut self, now: Instant, bytes: &[u8]) {
+        self.receive_ipv4_link(now, bytes, false);
+    }
+
+    /// An IPv4 packet; `link_broadcast` says it came in a link-layer broadcast frame,
+    /// which matters for ICMP errors (RFC 1122 §3.2.2).
+    pub(super) fn receive_ipv4_link(&mut self, now: Instant, bytes: &[u8], link_broadcast: bool) {
         self.counters.ip_rx += 1;
         let packet = match Ipv4Packet::new_checked(bytes) {
             Ok(p) => p,
@@ -37,18 +46,50 @@ impl Interface {
             self.counters.ip_not_for_us += 1;
             return;
         }
-        if ip.more_frags || ip.frag_offset != 0 {
-            self.counters.ip_fragments_dropped += 1;
+        if ip.is_fragment() {
+            // RFC 1122 §3.3.2: a host MUST reassemble. The transports see the whole
+            // datagram or nothing.
+            if let Some(whole) = self.receive_fragment(now, &ip, packet.payload()) {
+                self.deliver_ipv4(now, &whole.header, &whole.data, to_us, link_broadcast);
+            }
             return;
         }
-        let payload = packet.payload();
+        self.deliver_ipv4(now, &ip, packet.payload(), to_us, link_broadcast);
+    }
+
+    /// Hands a whole datagram addressed to us (or broadcast) to its protocol.
+    fn deliver_ipv4(
+        &mut self,
+        now: Instant,
+        ip: &Ipv4Repr,
+        payload: &[u8],
+        to_us: bool,
+        link_broadcast: bool,
+    ) {
+        let to_broadcast = !to_us;
         match ip.protocol {
             IpProtocol::Icmp => {
                 self.counters.ip_delivered += 1;
-                self.receive_icmp(now, &ip, payload, to_broadcast);
+                self.receive_icmp(now, ip, payload, to_broadcast);
             }
-            IpProtocol::Tcp => self.receive_tcp(now, &ip, payload, to_us),
-            _ => self.counters.ip_unknown_protocol += 1,
+            IpProtocol::Udp => {
+                self.counters.ip_delivered += 1;
+                self.receive_udp(now, ip, payload, link_broadcast);
+            }
+            IpProtocol::Tcp => self.receive_tcp(now, ip, payload, to_us),
+            _ => {
+                self.counters.ip_unknown_protocol += 1;
+                // RFC 1122 §3.2.2.1: a host SHOULD generate Destination Unreachable
+                // messages with code 2 (Protocol Unreachable) "when the designated
+                // transport protocol is not supported".
+                self.send_icmp_error(
+                    now,
+                    ip,
+                    payload,
+                    link_broadcast,
+                    ErrorReason::ProtoUnreachable,
+                );
+            }
         }
     }
 

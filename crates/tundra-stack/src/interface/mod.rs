@@ -19,11 +19,14 @@ use tundra_link::{ArpRepr, EthernetAddress, NeighborAction, NeighborCache};
 use crate::{Config, Counters, Device, Medium};
 
 mod ethernet;
+mod fragment;
 mod icmp;
 mod ipv4;
 mod tcp;
+mod udp;
 
 pub use icmp::EchoReply;
+pub use udp::UdpSendError;
 
 /// Length of an Ethernet II header, reserved in front of every outgoing IP packet on
 /// an Ethernet medium.
@@ -38,7 +41,8 @@ pub enum SendError {
     /// The destination is off-link and no gateway is configured.
     #[error("no route to host")]
     NoRoute,
-    /// The packet is larger than the device MTU and fragmentation is not implemented.
+    /// The packet is larger than the device MTU and may not be fragmented (`send_ip`
+    /// sets DF), or the datagram is larger than 65535 bytes.
     #[error("message too long for the link MTU")]
     TooLong,
     /// The transmit or resolution queue is full.
@@ -61,6 +65,9 @@ pub struct Interface {
     rx_buf: Vec<u8>,
     tcp: tundra_tcp::Endpoint,
     tcp_out: tcp::TcpOutbox,
+    reassembler: tundra_ip::Reassembler,
+    udp: tundra_udp::UdpSockets,
+    icmp_errors: crate::TokenBucket,
 }
 impl Interface {
     /// A new interface. `mtu` is the largest IP packet the device carries.
@@ -70,6 +77,9 @@ impl Interface {
         let tcp_seed = rng.next_u64();
         Interface {
             neighbors: NeighborCache::new(config.neighbor),
+            reassembler: tundra_ip::Reassembler::new(config.reassembly),
+            udp: tundra_udp::UdpSockets::new(config.udp.clone()),
+            icmp_errors: crate::TokenBucket::new(config.icmp_error_limit),
             config,
             mtu,
             rng,
@@ -137,10 +147,14 @@ impl Interface {
         if self.config.medium == Medium::Ethernet && !self.announced {
             return Some(Instant::ZERO);
         }
-        [self.neighbors.poll_at(), self.tcp.poll_at()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.neighbors.poll_at(),
+            self.tcp.poll_at(),
+            self.reassembler.poll_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Fires every timer that is due at `now`.
@@ -173,6 +187,7 @@ impl Interface {
                 }
             }
         }
+        self.expire_fragments(now);
         self.poll_tcp(now);
     }
 
