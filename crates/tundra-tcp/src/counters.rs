@@ -73,6 +73,7 @@ impl fmt::Display for TcpCounters {
             ("segments sent by connections", c.segments_out),
             ("segments retransmitted", c.retransmits),
             ("fast retransmits", c.fast_retransmits),
+            ("SACK-guided retransmits", c.sack_retransmits),
             ("retransmission timeouts", c.rto_expirations),
             ("duplicate ACKs received", c.dup_acks),
             ("challenge ACKs sent", c.challenge_acks),

@@ -27,6 +27,7 @@ pub mod options;
 pub mod reassembly;
 pub mod repr;
 pub mod rtt;
+pub mod sack;
 pub mod segment;
 pub mod send_buffer;
 pub mod seq;

@@ -351,6 +351,7 @@ impl TcpScript {
                 let actual = match name.as_str() {
                     "retransmits" => st.retransmits,
                     "fast_retransmits" => st.fast_retransmits,
+                    "sack_retransmits" => st.sack_retransmits,
                     "rto_expirations" => st.rto_expirations,
                     "challenge_acks" => st.challenge_acks,
                     "challenge_acks_suppressed" => st.challenge_acks_suppressed,

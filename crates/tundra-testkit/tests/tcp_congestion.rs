@@ -218,3 +218,59 @@ fn rfc3042_limited_transmit_on_first_two_dupacks() {
         segments(1, 10)
     ));
 }
+
+// RFC 6675 §4-5: with SACK, a hole with three segments SACKed above it is resent within the
+// same recovery, without waiting a round trip for the partial ACK as NewReno would.
+#[test]
+fn rfc6675_sack_recovery_resends_second_hole_early() {
+    let mut t = TcpScript::passive(cfg());
+    t.run(&format!(
+        "0.000 < S 0:0(0) win 65535 <mss 1460,sackOK>
+         0.000 > S. 0:0(0) ack 1 <mss 1460,sackOK>
+         0.000 < . 1:1(0) ack 1 win 65535
+         0.100 send 14600
+         {}
+         0.110 < . 1:1(0) ack 1461 win 65535
+         0.111 < . 1:1(0) ack 1461 win 65535 <sack 2921:4381>
+         0.112 < . 1:1(0) ack 1461 win 65535 <sack 2921:5841>
+         0.113 < . 1:1(0) ack 1461 win 65535 <sack 7301:8761 2921:5841>
+         +0 > . 1461:2921(1460) ack 1
+         +0 check ssthresh 6570
+         0.114 < . 1:1(0) ack 1461 win 65535 <sack 7301:10221 2921:5841>
+         +0 nothing
+         0.115 < . 1:1(0) ack 1461 win 65535 <sack 7301:11681 2921:5841>
+         +0 > . 5841:7301(1460) ack 1
+         +0 stat sack_retransmits 1
+         0.116 < . 1:1(0) ack 1461 win 65535 <sack 7301:14601 2921:5841>
+         0.120 < . 1:1(0) ack 5841 win 65535 <sack 7301:14601>
+         +0 nothing
+         0.130 < . 1:1(0) ack 14601 win 65535
+         +0 check flight 0
+         +0 stat rto_expirations 0",
+        segments_psh(1, 10)
+    ));
+}
+
+// RFC 6675 §2: with SACK, an ACK that SACKs new data is a duplicate even if the window moved
+// (Linux shrinks its window while holding out-of-order data).
+#[test]
+fn rfc6675_2_sack_dupacks_counted_despite_window_change() {
+    let mut t = TcpScript::passive(cfg());
+    t.run(
+        "0.000 < S 0:0(0) win 65535 <mss 1460,sackOK>
+         0.000 > S. 0:0(0) ack 1 <mss 1460,sackOK>
+         0.000 < . 1:1(0) ack 1 win 65535
+         0.100 send 7300
+         +0 > . 1:1461(1460) ack 1
+         +0 > . 1461:2921(1460) ack 1
+         +0 > . 2921:4381(1460) ack 1
+         +0 > . 4381:5841(1460) ack 1
+         +0 > P. 5841:7301(1460) ack 1
+         0.110 < . 1:1(0) ack 1461 win 65535
+         0.111 < . 1:1(0) ack 1461 win 64000 <sack 2921:4381>
+         0.112 < . 1:1(0) ack 1461 win 62000 <sack 2921:5841>
+         0.113 < . 1:1(0) ack 1461 win 60000 <sack 2921:7301>
+         +0 > . 1461:2921(1460) ack 1
+         +0 stat fast_retransmits 1",
+    );
+}

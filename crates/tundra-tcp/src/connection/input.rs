@@ -413,8 +413,19 @@ impl Connection {
     fn process_ack(&mut self, now: Instant, seg: &TcpRepr<'_>, ack: SeqNumber) {
         let mss = self.eff_mss();
         let peer_wnd = (seg.window_len as usize) << self.snd_wscale;
+        // RFC 6675 §2: with SACK, an ACK is a duplicate when it SACKs octets that were
+        // not SACKed before, whatever its window says (a receiver such as Linux shrinks
+        // its window while it holds out-of-order data, which would hide every duplicate
+        // behind RFC 5681's "same window" condition).
+        let mut sacks_new_data = false;
         if self.sack_enabled {
-            self.peer_sacks = seg.options.sack_blocks;
+            for &(left, right) in seg.options.sack_blocks.iter().flatten() {
+                if left < right && right <= self.snd_max && self.sack_high.is_none_or(|h| right > h)
+                {
+                    self.sack_high = Some(right);
+                    sacks_new_data = true;
+                }
+            }
         }
         if ack > self.snd_una {
             // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any
@@ -429,6 +440,7 @@ impl Connection {
             }
             let una_before = self.snd_una;
             self.snd_una = ack;
+            self.rexmit_next = self.rexmit_next.max(ack);
             if self.snd_nxt < ack {
                 self.snd_nxt = ack;
             }
@@ -439,12 +451,15 @@ impl Connection {
                 if ack >= self.recover {
                     // RFC 6582 §3.2 step 6: a full acknowledgment ends fast recovery.
                     self.in_recovery = false;
+                    self.recovery_rexmit = 0;
                     let flight = self.snd_max - self.snd_una;
                     self.cc.on_exit_recovery(flight, mss);
                 } else {
                     // RFC 6582 §3.2 step 5: a partial acknowledgment: retransmit the
                     // first unacknowledged segment, deflate cwnd, reset the timer.
-                    self.retransmit_head = true;
+                    // With SACK the hole at SND.UNA may already have been resent.
+                    self.retransmit_head = !(self.sack_enabled && self.rexmit_next > ack);
+                    self.recovery_rexmit = self.recovery_rexmit.saturating_sub(acked);
                     self.cc.on_partial_ack(acked, mss);
                 }
             } else if data_acked > 0 {
@@ -469,7 +484,7 @@ impl Connection {
             && seg.payload.is_empty()
             && !seg.flags.syn
             && !seg.flags.fin
-            && peer_wnd == self.snd_wnd
+            && (peer_wnd == self.snd_wnd || sacks_new_data)
         {
             // RFC 5681 §2: a duplicate ACK (outstanding data, no data or SYN/FIN in the
             // segment, same ACK and same window; the running timer marks "outstanding"
@@ -491,9 +506,15 @@ impl Connection {
                 self.in_recovery = true;
                 self.cc.on_enter_recovery(now, flight, mss);
                 self.retransmit_head = true;
+                self.rexmit_next = self.snd_una;
+                self.recovery_rexmit = 0;
                 self.rtt_probe = None;
                 self.stats.fast_retransmits += 1;
             }
+        }
+        if self.sack_enabled {
+            self.scoreboard
+                .update(self.snd_una, self.snd_max, &seg.options.sack_blocks);
         }
         // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated. If
         // (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set

@@ -59,6 +59,7 @@ use crate::config::TcpConfig;
 use crate::congestion::{CongestionControl, NewReno};
 use crate::reassembly::RecvBuffer;
 use crate::rtt::RttEstimator;
+use crate::sack::Scoreboard;
 use crate::send_buffer::SendBuffer;
 use crate::SeqNumber;
 
@@ -233,6 +234,8 @@ pub struct ConnStats {
     pub retransmits: u64,
     /// Fast retransmissions on three duplicate ACKs (RFC 5681 §3.2).
     pub fast_retransmits: u64,
+    /// Holes resent during fast recovery thanks to SACK information (RFC 6675).
+    pub sack_retransmits: u64,
     /// Retransmission timer expiries (RFC 6298 §5.4).
     pub rto_expirations: u64,
     /// Challenge ACKs sent (RFC 5961 §3, §4, §5).
@@ -261,6 +264,7 @@ impl ConnStats {
         self.segments_out += other.segments_out;
         self.retransmits += other.retransmits;
         self.fast_retransmits += other.fast_retransmits;
+        self.sack_retransmits += other.sack_retransmits;
         self.rto_expirations += other.rto_expirations;
         self.challenge_acks += other.challenge_acks;
         self.challenge_acks_suppressed += other.challenge_acks_suppressed;
@@ -346,8 +350,15 @@ pub struct Connection {
     /// RCV.NXT as carried by our last ACK (RFC 7323 §4.3 Last.ACK.sent).
     last_ack_sent: SeqNumber,
     sack_enabled: bool,
-    /// SACK blocks the peer reported, relative to nothing: absolute sequence ranges.
-    peer_sacks: [Option<(SeqNumber, SeqNumber)>; 4],
+    /// What the peer reported holding above SND.UNA (RFC 2018).
+    scoreboard: Scoreboard,
+    /// In SACK recovery: the next sequence number to consider for resending a hole.
+    rexmit_next: SeqNumber,
+    /// Bytes resent from holes during this recovery (counted in the pipe).
+    recovery_rexmit: usize,
+    /// The highest right edge of any SACK block received (RFC 6675 §2 "duplicate
+    /// acknowledgment": one that SACKs octets not SACKed before).
+    sack_high: Option<SeqNumber>,
 
     // --- Reliability and congestion control ---
     rtt: RttEstimator,
@@ -453,7 +464,10 @@ impl Connection {
             ts_offset: params.ts_offset,
             last_ack_sent: SeqNumber(0),
             sack_enabled: false,
-            peer_sacks: [None; 4],
+            scoreboard: Scoreboard::default(),
+            rexmit_next: iss,
+            recovery_rexmit: 0,
+            sack_high: None,
             rtt,
             rtt_probe: None,
             cc: Box::new(NewReno::new(smss)),
@@ -838,6 +852,9 @@ impl Connection {
         self.recover = self.snd_max;
         self.in_recovery = false;
         self.dupacks = 0;
+        // RFC 6675 §5.1: after a timeout the SACK information is not trusted.
+        self.scoreboard.clear();
+        self.recovery_rexmit = 0;
         self.retransmit_head = false;
         // Karn's algorithm (RFC 6298 §3): no sample from a retransmitted segment.
         self.rtt_probe = None;

@@ -122,6 +122,11 @@ impl Connection {
         ) {
             return None;
         }
+        if self.in_recovery && self.sack_enabled && !self.retransmit_head && !self.send_probe {
+            if let Some((start, len)) = self.next_sack_hole(now, payload.len()) {
+                return Some(self.resend_hole(now, start, len, payload));
+            }
+        }
         let head = self.retransmit_head;
         let probe = self.send_probe;
         self.send_probe = false;
@@ -230,6 +235,10 @@ impl Connection {
                 if self.snd_nxt < end {
                     self.snd_nxt = end;
                 }
+                if self.in_recovery {
+                    self.rexmit_next = self.rexmit_next.max(end);
+                    self.recovery_rexmit += len;
+                }
             } else {
                 self.snd_nxt = end;
             }
@@ -241,6 +250,67 @@ impl Connection {
         }
         self.last_send = now;
         Some(seg)
+    }
+
+    /// RFC 6675 §4 NextSeg, rule 1 (simplified): during fast recovery with SACK, the
+    /// first hole above what we already resent that is deemed lost (DupThresh * SMSS
+    /// SACKed above it), if the pipe leaves room under ssthresh. Returns (start, len).
+    fn next_sack_hole(&self, now: Instant, room: usize) -> Option<(SeqNumber, usize)> {
+        let mss = self.eff_mss();
+        let threshold = 3 * mss;
+        let from = self.rexmit_next.max(self.snd_una);
+        let (start, end) = self.scoreboard.next_hole(from)?;
+        if !self.scoreboard.is_lost(start, threshold) {
+            return None;
+        }
+        let buf_end = self.buf_seq + self.send_buf.len();
+        let end = end.min(buf_end);
+        if start >= end || start < self.buf_seq {
+            return None;
+        }
+        let max_payload = self
+            .smss
+            .saturating_sub(self.ack_options(now).buffer_len())
+            .max(1)
+            .min(room);
+        let len = (end - start).min(max_payload);
+        // RFC 6675 §4 SetPipe: in flight, less SACKed and lost bytes, plus what we
+        // resent; §5: send while pipe stays within cwnd, which is ssthresh here.
+        let flight = self.snd_nxt - self.snd_una;
+        let pipe = (flight + self.recovery_rexmit)
+            .saturating_sub(self.scoreboard.sacked_bytes())
+            .saturating_sub(self.scoreboard.lost_bytes(self.snd_una, threshold));
+        if pipe + len > self.cc.ssthresh() {
+            return None;
+        }
+        Some((start, len))
+    }
+
+    /// Resends `len` bytes of a hole at `start` (SACK recovery).
+    fn resend_hole<'b>(
+        &mut self,
+        now: Instant,
+        start: SeqNumber,
+        len: usize,
+        payload: &'b mut [u8],
+    ) -> TcpRepr<'b> {
+        let off = start - self.buf_seq;
+        let n = self.send_buf.read_at(off, &mut payload[..len]);
+        debug_assert_eq!(n, len);
+        let mut seg = self.header(start, None);
+        let mut options = self.ack_options(now);
+        self.finish_ack_with(now, &mut seg, &mut options);
+        seg.payload = &payload[..len];
+        self.stats.retransmits += 1;
+        self.stats.sack_retransmits += 1;
+        self.rtt_probe = None; // Karn
+        self.rexmit_next = start + len;
+        self.recovery_rexmit += len;
+        if self.rto_at.is_none() {
+            self.rto_at = Some(now + self.rtt.rto());
+        }
+        self.last_send = now;
+        seg
     }
 
     /// Starts the persist timer if it and the retransmission timer are both idle
