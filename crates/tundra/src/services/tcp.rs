@@ -123,7 +123,10 @@ impl TcpServices {
             if alive {
                 i += 1;
             } else {
-                self.conns.swap_remove(i);
+                // A connection that ended by itself (reset, timeout) keeps its slot in
+                // the endpoint until its user closes it.
+                let conn = self.conns.swap_remove(i);
+                iface.tcp().close(conn.handle);
             }
         }
         worked
