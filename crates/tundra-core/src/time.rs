@@ -54,7 +54,12 @@ impl Instant {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}s", self.micros / 1_000_000, self.micros % 1_000_000)
+        write!(
+            f,
+            "{}.{:06}s",
+            self.micros / 1_000_000,
+            self.micros % 1_000_000
+        )
     }
 }
 
@@ -138,7 +143,12 @@ impl fmt::Display for Duration {
         } else if self.micros < 1_000_000 {
             write!(f, "{}.{:03}ms", self.micros / 1000, self.micros % 1000)
         } else {
-            write!(f, "{}.{:06}s", self.micros / 1_000_000, self.micros % 1_000_000)
+            write!(
+                f,
+                "{}.{:06}s",
+                self.micros / 1_000_000,
+                self.micros % 1_000_000
+            )
         }
     }
 }
@@ -147,7 +157,9 @@ impl Add<Duration> for Instant {
     type Output = Instant;
     fn add(self, rhs: Duration) -> Instant {
         Instant {
-            micros: self.micros.saturating_add(rhs.micros.min(i64::MAX as u64) as i64),
+            micros: self
+                .micros
+                .saturating_add(rhs.micros.min(i64::MAX as u64) as i64),
         }
     }
 }
@@ -162,7 +174,9 @@ impl Sub<Duration> for Instant {
     type Output = Instant;
     fn sub(self, rhs: Duration) -> Instant {
         Instant {
-            micros: self.micros.saturating_sub(rhs.micros.min(i64::MAX as u64) as i64),
+            micros: self
+                .micros
+                .saturating_sub(rhs.micros.min(i64::MAX as u64) as i64),
         }
     }
 }
@@ -213,7 +227,10 @@ mod tests {
         let t = Instant::from_millis(5);
         assert_eq!(t + Duration::from_millis(10), Instant::from_millis(15));
         assert_eq!(Instant::from_millis(3) - t, Duration::ZERO);
-        assert_eq!(Duration::from_secs(1) - Duration::from_secs(2), Duration::ZERO);
+        assert_eq!(
+            Duration::from_secs(1) - Duration::from_secs(2),
+            Duration::ZERO
+        );
         assert_eq!(Duration::MAX + Duration::from_secs(1), Duration::MAX);
     }
 
