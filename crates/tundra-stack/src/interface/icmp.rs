@@ -172,11 +172,14 @@ impl Interface {
                     None => self.counters.icmp_errors_unmatched += 1,
                 }
             }
-            // TCP: not routed yet. The TCP endpoint should take (kind, quoted 4-tuple,
-            // quoted sequence number = data[4..8]) and, per RFC 5927 §4.1, act only if
-            // that sequence number is in SND.UNA..SND.NXT of the matching connection;
-            // RFC 1122 §4.2.3.9: port/protocol unreachable abort a connection in
-            // SYN-SENT ("connection refused"), other errors are soft.
+            // TCP: not routed yet; this is where the endpoint plugs in. It should take
+            // (kind, quoted local and remote address and port, quoted sequence number =
+            // data[4..8]) and, per RFC 5927 §4.1, act only if a connection has that
+            // 4-tuple and the sequence number lies in SND.UNA..SND.NXT. RFC 1122
+            // §4.2.3.9: port and protocol unreachable abort a connection in SYN-SENT
+            // ("connection refused"); the other errors are soft (reported, not fatal).
+            (IpProtocol::Tcp, _) => self.counters.icmp_errors_unmatched += 1,
+            // Errors about our echo requests, or other protocols: no socket to tell.
             _ => self.counters.icmp_errors_unmatched += 1,
         }
     }
