@@ -70,8 +70,16 @@ in_ns sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
 in_ns ip addr add 10.0.0.1/24 dev "$dev"
 in_ns ip link set "$dev" up
 
-in_ns "$bin" run --dev "$dev" --mode "$mode" --addr 10.0.0.2/24 --pcap "$pcap" --stats &
+# Started without the in_ns function so that $! is the stack itself (`ip netns exec`
+# execs its command), which cleanup and down.sh signal.
+stack_args=(run --dev "$dev" --mode "$mode" --addr 10.0.0.2/24 --pcap "$pcap" --stats)
+if [ "$host" = 1 ]; then
+  "$bin" "${stack_args[@]}" &
+else
+  ip netns exec "$ns" "$bin" "${stack_args[@]}" &
+fi
 stack_pid=$!
+echo "$stack_pid" > /run/tundra-up.pid
 
 ok=0
 for _ in $(seq 1 50); do
