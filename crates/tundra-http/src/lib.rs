@@ -19,6 +19,9 @@
 //! - [`router`] and [`files`]: handler functions by method and path, static files
 //!   through the [`FileSource`] trait (the binary implements it with `std::fs`).
 //! - [`client`]: [`ClientConnection`] for `tundra get URL`.
+//! - [`ws`]: WebSocket (RFC 6455): the opening handshake as a route handler
+//!   ([`ws::handshake_response`]), framing, [`ws::WsConnection`] for the bytes after
+//!   `ServerEvent::Upgraded`, and the `/chat` room ([`ws::ChatRoom`]).
 //!
 //! Every rejection carries its RFC reason and the status code to answer with
 //! ([`ParseError::status`]).
@@ -42,6 +45,7 @@ pub mod response;
 pub mod router;
 pub mod server;
 pub mod status;
+pub mod ws;
 
 pub use client::{ClientConnection, ClientEvent, ClientRequest, ClientResponse, Url};
 pub use date::{format_imf_fixdate, parse_imf_fixdate, WallClock};
@@ -60,3 +64,4 @@ pub use response::{Body, BodyStream, Response};
 pub use router::{Context, Handler, Router};
 pub use server::{AccessLogEntry, Server, ServerConfig, ServerConnection, ServerEvent, Upgrade};
 pub use status::StatusCode;
+pub use ws::{WsConfig, WsConnection, WsEvent};
