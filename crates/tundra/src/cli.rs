@@ -20,6 +20,9 @@ pub enum Command {
     Run(RunArgs),
     /// Ping an address from the stack (ICMP echo, like ping(8)).
     Ping(PingArgs),
+    /// Replay a capture recorded with `run --record` on a fresh stack and compare
+    /// every frame it sends with the recorded one.
+    Replay(ReplayArgs),
     /// Open a TCP connection from the stack (active open), send a file, save what
     /// comes back (like `nc HOST PORT < in > out`).
     Connect(ConnectArgs),
@@ -69,6 +72,20 @@ pub struct RunArgs {
     /// Print the counters (like `netstat -s`) on exit.
     #[arg(long)]
     pub stats: bool,
+    /// Record a replayable session: every frame to this pcap file (like --pcap) and
+    /// the stack's parameters and timeline to FILE.replay.json next to it.
+    #[arg(long, value_name = "FILE", conflicts_with = "pcap")]
+    pub record: Option<PathBuf>,
+}
+
+/// `tundra replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recorded pcap (its timeline is FILE.replay.json).
+    pub pcap: PathBuf,
+    /// Rewrite the recording with what the stack sends now.
+    #[arg(long)]
+    pub update: bool,
 }
 
 /// `tundra ping`.

@@ -7,8 +7,8 @@
 mod cli;
 mod connect;
 mod ping;
+mod replay_cmd;
 mod run;
-mod services;
 mod setup;
 
 use std::process::ExitCode;
@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Run(args) => run::run(args),
         cli::Command::Ping(args) => ping::ping(args),
+        cli::Command::Replay(args) => replay_cmd::replay(args),
         cli::Command::Connect(args) => connect::connect(args),
     };
     match result {

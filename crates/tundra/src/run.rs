@@ -1,17 +1,15 @@
 //! `tundra run`: the stack on a device, with its demo services, until Ctrl-C.
 
+use std::io::BufWriter;
 use std::process::ExitCode;
 
+use tundra::replay::timeline_path;
+use tundra::session::{Session, TimelineHeader, TIMELINE_VERSION};
 use tundra_core::{Duration, Instant};
-use tundra_tun::{Clock, Driver, Next, Stop};
+use tundra_tun::{Clock, Driver, Next, Stop, TunError};
 
 use crate::cli::RunArgs;
-use crate::services::Services;
-use crate::setup::{bring_up, SetupError};
-
-/// Rounds of (interface, services) per loop turn before the loop checks the clock and
-/// the device again; bounds the work one turn can do.
-const MAX_ROUNDS_PER_TURN: usize = 64;
+use crate::setup::{open, SetupError};
 
 /// How often the pcap file is flushed while running, so `tshark` can read it live.
 const PCAP_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
@@ -21,46 +19,66 @@ const PCAP_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     let stop = Stop::on_signals()?;
     let clock = Clock::start();
-    let (mut dev, mut iface) = bring_up(&args.device, &clock)?;
+    let mut device_args = args.device.clone();
+    if let Some(path) = &args.record {
+        device_args.pcap = Some(path.clone());
+    }
+    let (mut dev, params) = open(&device_args, &clock)?;
+    // The one constructor `tundra replay` uses too: interface and services.
+    let mut session = Session::new(&params)?;
+    if let Some(path) = &args.record {
+        let timeline = timeline_path(path);
+        let header = TimelineHeader {
+            tundra_replay: TIMELINE_VERSION,
+            params: params.clone(),
+            time_base_us: clock.unix_time(Instant::ZERO).as_micros() as u64,
+        };
+        let err = |e: std::io::Error| TunError::Pcap {
+            path: timeline.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = std::fs::File::create(&timeline).map_err(err)?;
+        session
+            .record_to(Box::new(BufWriter::new(file)), &header)
+            .map_err(err)?;
+        log::info!("recording the timeline to {}", timeline.display());
+    }
+    let iface = &session.iface;
     log::info!(
         "tundra up on {} ({:?}) as {}",
         dev.inner().name(),
         args.device.mode,
         iface.config().address
     );
-    let mut services = Services::start(&mut iface);
     let mut driver = Driver::new(clock, stop);
     let dumps = driver.dump_requests();
     let mut next_flush = Instant::ZERO + PCAP_FLUSH_INTERVAL;
     driver.run(&mut dev, |now, dev| {
-        // Frames in, timers, frames out; then the services; repeat while either side
-        // made progress, so an echo goes out in the same turn its request came in.
-        for _ in 0..MAX_ROUNDS_PER_TURN {
-            let moved = iface.poll_device(now, dev);
-            let worked = services.poll(now, &mut iface);
-            if !moved && !worked {
-                break;
-            }
-        }
+        // Frames in, timers, frames out; then the services; repeated while either side
+        // made progress (shared with `tundra replay`, which repeats recorded turns).
+        session.turn(now, dev);
         if dumps.take() {
             // `kill -USR1 <pid>`: the socket table, like `ss -tan`.
-            print!("{}", socket_table(&iface));
+            print!("{}", socket_table(&session.iface));
         }
         if now >= next_flush {
             let _ = dev.flush();
+            let _ = session.flush();
             next_flush = now + PCAP_FLUSH_INTERVAL;
         }
-        let deadline = [iface.poll_at(), services.poll_at(), Some(next_flush)]
+        let deadline = [session.poll_at(), Some(next_flush)]
             .into_iter()
             .flatten()
             .min();
         Ok(Next::Wait(deadline))
     })?;
     let _ = dev.flush();
+    let _ = session.flush();
+    let iface = &session.iface;
     log::info!("shutting down");
     if args.stats {
         print!("{}{}", iface.counters(), iface.tcp_ref().counters());
-        print!("{}", socket_table(&iface));
+        print!("{}", socket_table(iface));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,9 +2,10 @@
 
 use std::str::FromStr;
 
+use tundra::session::{ParamError, StackParams, DEFAULT_SERVICES};
 use tundra_ip::{Ipv4Addr, Ipv4Cidr};
 use tundra_link::EthernetAddress;
-use tundra_stack::{Config, Device, Interface, Medium};
+use tundra_stack::{Device, Interface, Medium};
 use tundra_tun::{Clock, PcapTap, TunDevice, TunError};
 
 use crate::cli::{DeviceArgs, Mode};
@@ -27,6 +28,16 @@ pub enum SetupError {
     Device(#[from] TunError),
 }
 
+impl From<ParamError> for SetupError {
+    fn from(e: ParamError) -> SetupError {
+        SetupError::BadValue {
+            what: e.what,
+            value: e.value,
+            reason: e.reason,
+        }
+    }
+}
+
 fn parse<T: FromStr>(what: &'static str, value: &str) -> Result<T, SetupError>
 where
     T::Err: std::fmt::Display,
@@ -43,6 +54,15 @@ pub type Dev = PcapTap<TunDevice>;
 
 /// Opens the device and builds the interface described by `args`.
 pub fn bring_up(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, Interface), SetupError> {
+    let (dev, params) = open(args, clock)?;
+    let iface = Interface::new(params.config()?, params.mtu);
+    Ok((dev, iface))
+}
+
+/// Opens the device described by `args` and says what stack to build on it: the
+/// parameters `tundra run --record` writes into its timeline, so that a replay builds
+/// the same stack ([`tundra::session::Session::new`]).
+pub fn open(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, StackParams), SetupError> {
     let address: Ipv4Cidr = parse("address", &args.addr)?;
     let gateway: Option<Ipv4Addr> = args
         .gateway
@@ -55,11 +75,15 @@ pub fn bring_up(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, Interface), Se
         Mode::Tap => Medium::Ethernet,
     };
     let device = TunDevice::open(&args.dev, medium)?;
-    let mut config = Config::new(medium, address);
-    config.gateway = gateway;
-    config.mac = mac;
-    config.seed = args.seed;
-    let iface = Interface::new(config, device.mtu());
+    let params = StackParams {
+        medium: StackParams::medium_name(medium).to_string(),
+        address: address.to_string(),
+        mac: mac.to_string(),
+        gateway: gateway.map(|g| g.to_string()),
+        seed: args.seed,
+        mtu: device.mtu(),
+        services: DEFAULT_SERVICES.to_string(),
+    };
     let dev = match &args.pcap {
         Some(path) => {
             log::info!("recording every frame to {}", path.display());
@@ -67,5 +91,5 @@ pub fn bring_up(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, Interface), Se
         }
         None => PcapTap::passthrough(device),
     };
-    Ok((dev, iface))
+    Ok((dev, params))
 }

@@ -1,0 +1,285 @@
+//! One stack session: the interface and its demo services, built from the parameters
+//! the command line sets, and driven one *turn* at a time.
+//!
+//! `tundra run` and `tundra replay` share all of it, so a replay rebuilds exactly the
+//! stack that was recorded and drives it exactly as the live loop did:
+//!
+//! - [`StackParams`] is what the command line decides (medium, address, MAC, gateway,
+//!   seed, MTU, services); [`StackParams::config`] turns it into a
+//!   [`tundra_stack::Config`] through `Config::new`, so every default the code sets
+//!   (TTL, ARP timers, queue lengths) comes from the code being tested, not from the
+//!   recording.
+//! - [`Session::turn`] is one step of the driver loop: rounds of "every waiting frame
+//!   in, timers, every queued frame out, then the services" until nothing moves.
+//! - With a timeline attached ([`Session::record_to`]), every turn is written as one
+//!   JSON line: when it ran and, round by round, which frames it read and wrote. That
+//!   file, next to the pcap, is what makes a capture replayable (docs/replay.md).
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use tundra_core::Instant;
+use tundra_ip::{Ipv4Addr, Ipv4Cidr};
+use tundra_link::EthernetAddress;
+use tundra_stack::{Config, Device, Interface, Medium};
+
+use crate::services::Services;
+
+/// Rounds of (interface, services) per loop turn before the loop checks the clock and
+/// the device again; bounds the work one turn can do.
+pub const MAX_ROUNDS_PER_TURN: usize = 64;
+
+/// The version of the timeline format written by [`Session::record_to`].
+pub const TIMELINE_VERSION: u32 = 1;
+
+/// Which demo services a session runs. Only one set exists today; the field is in the
+/// timeline so that a future choice of services is recorded too.
+pub const DEFAULT_SERVICES: &str = "demo";
+
+/// What the command line decides about a stack: everything a replay needs to build the
+/// same one. Addresses are kept as text, as a user writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackParams {
+    /// `"ip"` (TUN) or `"ethernet"` (TAP).
+    pub medium: String,
+    /// Our address and prefix, e.g. `10.0.0.2/24`.
+    pub address: String,
+    /// Our MAC address (used on Ethernet).
+    pub mac: String,
+    /// The default gateway, if any.
+    pub gateway: Option<String>,
+    /// The seed of the stack's RNG.
+    pub seed: u64,
+    /// The largest IP packet the device carries.
+    pub mtu: usize,
+    /// Which services run ([`DEFAULT_SERVICES`]).
+    pub services: String,
+}
+
+/// A parameter that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad {what} {value:?}: {reason}")]
+pub struct ParamError {
+    /// Which parameter.
+    pub what: &'static str,
+    /// Its text.
+    pub value: String,
+    /// Why it is wrong.
+    pub reason: String,
+}
+
+fn parse<T: std::str::FromStr>(what: &'static str, value: &str) -> Result<T, ParamError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| ParamError {
+        what,
+        value: value.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+impl StackParams {
+    /// The medium's name in [`StackParams::medium`].
+    pub fn medium_name(medium: Medium) -> &'static str {
+        match medium {
+            Medium::Ip => "ip",
+            Medium::Ethernet => "ethernet",
+        }
+    }
+
+    /// The medium.
+    pub fn medium(&self) -> Result<Medium, ParamError> {
+        match self.medium.as_str() {
+            "ip" => Ok(Medium::Ip),
+            "ethernet" => Ok(Medium::Ethernet),
+            other => Err(ParamError {
+                what: "medium",
+                value: other.to_string(),
+                reason: "expected \"ip\" or \"ethernet\"".to_string(),
+            }),
+        }
+    }
+
+    /// The interface configuration: `Config::new` with what the command line sets.
+    pub fn config(&self) -> Result<Config, ParamError> {
+        let address: Ipv4Cidr = parse("address", &self.address)?;
+        let mut config = Config::new(self.medium()?, address);
+        config.mac = parse::<EthernetAddress>("MAC address", &self.mac)?;
+        config.gateway = self
+            .gateway
+            .as_deref()
+            .map(|g| parse::<Ipv4Addr>("gateway", g))
+            .transpose()?;
+        config.seed = self.seed;
+        if self.services != DEFAULT_SERVICES {
+            return Err(ParamError {
+                what: "services",
+                value: self.services.clone(),
+                reason: format!("only {DEFAULT_SERVICES:?} exists"),
+            });
+        }
+        Ok(config)
+    }
+}
+
+/// One turn of the timeline: when it ran and what each of its rounds read and wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    /// The stack's time of the turn, in microseconds.
+    pub at: i64,
+    /// The rounds, in order (at least one).
+    pub rounds: Vec<Round>,
+}
+
+/// One round of a turn: the frames read from the device (until it had none) and the
+/// frames written to it, as indexes of records in the pcap.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Round {
+    /// Records received, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rx: Vec<u64>,
+    /// Records transmitted, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tx: Vec<u64>,
+}
+
+/// The first line of a timeline: the format version, the stack, and the wall-clock
+/// time of the stack's `Instant::ZERO` (the pcap's timestamps are that plus `now`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineHeader {
+    /// [`TIMELINE_VERSION`].
+    pub tundra_replay: u32,
+    /// The stack.
+    #[serde(flatten)]
+    pub params: StackParams,
+    /// Microseconds since the Unix epoch at the stack's time zero.
+    pub time_base_us: u64,
+}
+
+/// The interface and its services, driven a turn at a time.
+pub struct Session {
+    /// The interface.
+    pub iface: Interface,
+    /// The demo services on it.
+    pub services: Services,
+    timeline: Option<Box<dyn Write>>,
+    timeline_failed: bool,
+    records: u64,
+    buf: Vec<u8>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("iface", &self.iface)
+            .field("services", &self.services)
+            .field("recording", &self.timeline.is_some())
+            .field("records", &self.records)
+            .finish()
+    }
+}
+
+impl Session {
+    /// Builds the interface from `params` and starts the services on it: the one
+    /// constructor of `tundra run` and `tundra replay`.
+    pub fn new(params: &StackParams) -> Result<Session, ParamError> {
+        let mut iface = Interface::new(params.config()?, params.mtu);
+        let services = Services::start(&mut iface);
+        Ok(Session {
+            iface,
+            services,
+            timeline: None,
+            timeline_failed: false,
+            records: 0,
+            buf: vec![0; 65_536 + 14],
+        })
+    }
+
+    /// Writes the timeline of every following turn to `sink`, starting with its header.
+    /// The pcap that goes with it must record every frame the device moves, from now on.
+    pub fn record_to(
+        &mut self,
+        mut sink: Box<dyn Write>,
+        header: &TimelineHeader,
+    ) -> std::io::Result<()> {
+        serde_json::to_writer(&mut sink, header)?;
+        sink.write_all(b"\n")?;
+        self.timeline = Some(sink);
+        Ok(())
+    }
+
+    /// Flushes the timeline (with the pcap, so a reader sees both up to the same turn).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.timeline {
+            Some(sink) => sink.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// One driver turn at `now`: rounds of every waiting frame in, the timers, every
+    /// queued frame out, then the services; repeated while either side made progress
+    /// (so an echo goes out in the same turn its request came in), at most
+    /// [`MAX_ROUNDS_PER_TURN`] times. Returns true if anything moved.
+    pub fn turn<D: Device + ?Sized>(&mut self, now: Instant, dev: &mut D) -> bool {
+        let mut turn = Turn {
+            at: now.total_micros(),
+            rounds: Vec::new(),
+        };
+        let mut any = false;
+        let mut buf = std::mem::take(&mut self.buf);
+        for _ in 0..MAX_ROUNDS_PER_TURN {
+            let mut round = Round::default();
+            while let Some(n) = dev.receive(now, &mut buf) {
+                round.rx.push(self.next_record());
+                self.iface.receive(now, &buf[..n]);
+            }
+            self.iface.poll(now);
+            while let Some(frame) = self.iface.dequeue() {
+                round.tx.push(self.next_record());
+                dev.transmit(now, &frame);
+            }
+            let moved = !round.rx.is_empty() || !round.tx.is_empty();
+            turn.rounds.push(round);
+            let worked = self.services.poll(now, &mut self.iface);
+            any |= moved || worked;
+            if !moved && !worked {
+                break;
+            }
+        }
+        self.buf = buf;
+        self.write_turn(&turn);
+        any
+    }
+
+    /// When the interface or a service next has timer work.
+    pub fn poll_at(&self) -> Option<Instant> {
+        [self.iface.poll_at(), self.services.poll_at()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn next_record(&mut self) -> u64 {
+        let n = self.records;
+        self.records += 1;
+        n
+    }
+
+    fn write_turn(&mut self, turn: &Turn) {
+        let Some(sink) = &mut self.timeline else {
+            return;
+        };
+        if self.timeline_failed {
+            return;
+        }
+        let result = serde_json::to_writer(&mut *sink, turn)
+            .map_err(std::io::Error::from)
+            .and_then(|()| sink.write_all(b"\n"));
+        if let Err(e) = result {
+            // Like the pcap tap: a full disk must not stop the stack.
+            log::error!("timeline: write failed, recording stopped: {e}");
+            self.timeline_failed = true;
+        }
+    }
+}
