@@ -47,7 +47,8 @@ pub fn ping(args: PingArgs) -> Result<ExitCode, SetupError> {
     let mut driver = Driver::new(clock, stop);
     driver.run(&mut dev, |now, dev| {
         if sent < args.count && now >= next_send {
-            let seq = sent as u16 + 1;
+            // ping(8) numbers from 1 and wraps after 65535.
+            let seq = (sent as u16).wrapping_add(1);
             match iface.send_ping(now, target, ident, seq, &data) {
                 Ok(()) => {}
                 Err(e) => eprintln!("ping: sendmsg: {e}"),
@@ -64,7 +65,12 @@ pub fn ping(args: PingArgs) -> Result<ExitCode, SetupError> {
             if reply.ident != ident || reply.from != target {
                 continue;
             }
-            let Some(&t0) = sent_at.get(reply.seq_no as usize - 1) else {
+            // Replies carry the sequence number we sent (1-based); anything else,
+            // including 0, is not ours.
+            let Some(&t0) = (reply.seq_no as usize)
+                .checked_sub(1)
+                .and_then(|i| sent_at.get(i))
+            else {
                 continue;
             };
             let rtt = reply.at - t0;
