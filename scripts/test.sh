@@ -19,4 +19,4 @@ done
 
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 # Release: the end-to-end tests move real traffic through the stack.
-cargo test --workspace --release "$@"
+cargo test --workspace --release --no-fail-fast "$@"
