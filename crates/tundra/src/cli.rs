@@ -26,6 +26,9 @@ pub enum Command {
     /// Open a TCP connection from the stack (active open), send a file, save what
     /// comes back (like `nc HOST PORT < in > out`).
     Connect(ConnectArgs),
+    /// Fetch a URL from the stack (HTTP/1.1 client, like `curl`), e.g. from a kernel
+    /// web server: `tundra get http://10.0.0.1:8000/ -v`.
+    Get(GetArgs),
 }
 
 /// TUN (raw IP) or TAP (Ethernet).
@@ -76,6 +79,45 @@ pub struct RunArgs {
     /// the stack's parameters and timeline to FILE.replay.json next to it.
     #[arg(long, value_name = "FILE", conflicts_with = "pcap")]
     pub record: Option<PathBuf>,
+    /// The demo web server on port 80.
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Options of the demo web server of `tundra run`.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Directory served under http://STACK/docs/ (default: ./docs if it exists).
+    #[arg(long, value_name = "DIR")]
+    pub www: Option<PathBuf>,
+    /// Seconds a client may take to send a request head before it gets 408 and is
+    /// closed (the slowloris defence).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub http_header_timeout: f64,
+}
+
+impl HttpArgs {
+    /// The web server's configuration; `unix_time_at_zero` is the wall-clock time of
+    /// the stack's time zero (for `Date`).
+    pub fn config(
+        &self,
+        unix_time_at_zero: std::time::Duration,
+    ) -> tundra::services::http::HttpConfig {
+        let www = self.www.clone().or_else(|| {
+            let docs = PathBuf::from("docs");
+            docs.is_dir().then_some(docs)
+        });
+        tundra::services::http::HttpConfig {
+            www,
+            header_timeout: tundra_core::Duration::from_micros(
+                (self.http_header_timeout.max(0.0) * 1e6) as u64,
+            ),
+            wall_clock: Some(tundra_http::WallClock {
+                at: tundra_core::Instant::ZERO,
+                unix_secs: unix_time_at_zero.as_secs(),
+            }),
+        }
+    }
 }
 
 /// `tundra replay`.
@@ -126,5 +168,28 @@ pub struct ConnectArgs {
     pub out: Option<PathBuf>,
     /// Give up if the transfer has not finished after this many seconds.
     #[arg(long, default_value_t = 120.0)]
+    pub timeout: f64,
+}
+
+/// `tundra get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The URL, e.g. http://10.0.0.1:8000/index.html (the host must be an IPv4 address).
+    pub url: String,
+    /// Device and address.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Show the exchange on stderr like `curl -v` (`>` request, `<` response lines).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Write the body to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with status 22 when the response is an HTTP error (4xx, 5xx), like
+    /// `curl --fail`.
+    #[arg(short, long)]
+    pub fail: bool,
+    /// Give up if the response has not arrived whole after this many seconds.
+    #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
 }

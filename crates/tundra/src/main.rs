@@ -6,6 +6,7 @@
 
 mod cli;
 mod connect;
+mod get;
 mod ping;
 mod replay_cmd;
 mod run;
@@ -17,7 +18,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+    // The web server writes its own access lines, with the client's address.
+    let filter = env_logger::Env::default().default_filter_or("info,tundra_http::access=warn");
+    env_logger::Builder::from_env(filter)
         .format_timestamp_micros()
         .init();
     let result = match cli.command {
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::Ping(args) => ping::ping(args),
         cli::Command::Replay(args) => replay_cmd::replay(args),
         cli::Command::Connect(args) => connect::connect(args),
+        cli::Command::Get(args) => get::get(args),
     };
     match result {
         Ok(code) => code,

@@ -26,6 +26,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     let (mut dev, params) = open(&device_args, &clock)?;
     // The one constructor `tundra replay` uses too: interface and services.
     let mut session = Session::new(&params)?;
+    session
+        .services
+        .configure_http(args.http.config(clock.unix_time(Instant::ZERO)));
     if let Some(path) = &args.record {
         let timeline = timeline_path(path);
         let header = TimelineHeader {

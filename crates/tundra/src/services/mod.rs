@@ -5,8 +5,9 @@
 //! Each service lives in its own file and is polled from [`Services::poll`] once per
 //! loop turn, after the interface has handled every frame that arrived.
 
+pub mod http;
+pub mod site;
 pub mod tcp;
-pub mod udp;
 
 use tundra_core::Instant;
 use tundra_stack::Interface;
@@ -15,7 +16,7 @@ use tundra_stack::Interface;
 #[derive(Debug)]
 pub struct Services {
     tcp: tcp::TcpServices,
-    udp: udp::UdpServices,
+    http: http::HttpService,
 }
 
 impl Services {
@@ -23,7 +24,7 @@ impl Services {
     pub fn start(iface: &mut Interface) -> Services {
         Services {
             tcp: tcp::TcpServices::start(iface),
-            udp: udp::UdpServices::start(iface),
+            http: http::HttpService::start(iface, http::HttpConfig::default()),
         }
     }
 
@@ -32,19 +33,18 @@ impl Services {
     pub fn poll(&mut self, now: Instant, iface: &mut Interface) -> bool {
         let mut worked = false;
         worked |= self.tcp.poll(now, iface);
-        worked |= self.udp.poll(now, iface);
+        worked |= self.http.poll(now, iface);
         worked
-    }
-
-    /// Sets the Unix time (microseconds) of the stack's `Instant::ZERO`, for the
-    /// services that tell the time (UDP daytime and time); a replay passes the
-    /// recorded one so they answer as they did.
-    pub fn set_time_base(&mut self, unix_micros: u64) {
-        self.udp.set_time_base(unix_micros);
     }
 
     /// The earliest time a service wants to be polled without new input.
     pub fn poll_at(&self) -> Option<Instant> {
-        None
+        self.http.poll_at()
+    }
+
+    /// Sets up the web server (docs directory, timeouts, wall clock) before clients
+    /// arrive; [`Services::start`] uses [`http::HttpConfig::default`].
+    pub fn configure_http(&mut self, config: http::HttpConfig) {
+        self.http.configure(config);
     }
 }

@@ -1,0 +1,290 @@
+//! The demo web server on port 80: `tundra-http`'s sans-IO [`ServerConnection`] driven
+//! over our own TCP (curriculum Day 3). The site itself is in [`super::site`].
+//!
+//! Per accepted connection, every poll:
+//!
+//! 1. the timer: when [`ServerConnection::poll_at`] has passed, `on_timeout` (408 for
+//!    a slowloris head, close for an idle keep-alive connection);
+//! 2. output first: what `poll_transmit` has goes into the TCP send buffer and
+//!    `consume` is told how much was taken, so a full buffer is backpressure;
+//! 3. input while the connection `wants_input` (a client pipelining faster than we
+//!    answer is left in TCP's receive buffer, and its window closes): bytes to
+//!    `on_bytes`, end of stream to `on_eof`; output again after each read;
+//! 4. access-log events go to `log` with the peer's address;
+//! 5. once `wants_close`: whatever the peer sent meanwhile is read and dropped (so the
+//!    close is a FIN, not a reset that could destroy an error response still in the
+//!    peer's receive buffer, RFC 9112 §9.6), then TCP `close`. Bytes arriving after
+//!    that are acknowledged and discarded by TCP.
+//!
+//! The counters on the index page are refreshed once per poll, before any received
+//! bytes are handed in ([`super::site::LiveStats`]).
+
+use std::net::SocketAddrV4;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tundra_core::{Duration, Instant};
+use tundra_http::{Server, ServerConfig, ServerConnection, ServerEvent, WallClock};
+use tundra_stack::Interface;
+use tundra_tcp::{ConnHandle, Connection, ListenerHandle, RecvError};
+
+use super::site::{self, HttpStats, Live, LiveStats};
+
+/// The port of the demo web server.
+pub const HTTP_PORT: u16 = 80;
+
+/// Bytes read from one connection per poll, so one uploader cannot starve the others.
+const READ_SLICE: usize = 256 * 1024;
+
+/// How the web server is set up; `tundra run` fills it from its flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// The directory served under `/docs/` (`--www`); `None` serves no files.
+    pub www: Option<PathBuf>,
+    /// Time a client has to send a whole request head before 408 (the slowloris
+    /// defence, `--http-header-timeout`).
+    pub header_timeout: Duration,
+    /// The wall clock for `Date` (RFC 9110 §6.6.1); `None` sends no `Date`, which keeps
+    /// a session deterministic for replay.
+    pub wall_clock: Option<WallClock>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig {
+            www: None,
+            header_timeout: ServerConfig::default().header_timeout,
+            wall_clock: None,
+        }
+    }
+}
+
+/// One HTTP connection: the TCP handle and the HTTP state machine on it.
+#[derive(Debug)]
+struct Conn {
+    handle: ConnHandle,
+    peer: Option<SocketAddrV4>,
+    http: ServerConnection,
+    /// `on_eof` was called (TCP `recv` returned end of stream).
+    eof: bool,
+}
+
+/// What serving a connection for one poll led to.
+enum Outcome {
+    /// Still open; `true` if anything moved.
+    Open(bool),
+    /// Closed (by us, by the peer's reset, or the TCP connection is gone).
+    Gone,
+}
+
+/// The web server: a listener on port 80 and its connections.
+#[derive(Debug)]
+pub struct HttpService {
+    listener: Option<ListenerHandle>,
+    server: Arc<Server>,
+    conns: Vec<Conn>,
+    live: Live,
+    stats: HttpStats,
+    buf: Vec<u8>,
+}
+
+impl HttpService {
+    /// Listens on port 80 of the stack's address, with `config`.
+    pub fn start(iface: &mut Interface, config: HttpConfig) -> HttpService {
+        let addr = iface.address();
+        let listener = match iface.tcp().listen(SocketAddrV4::new(addr, HTTP_PORT)) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                log::error!("tcp port {HTTP_PORT}: cannot listen: {e}");
+                None
+            }
+        };
+        let live: Live = Arc::new(Mutex::new(LiveStats {
+            address: addr.to_string(),
+            ..LiveStats::default()
+        }));
+        HttpService {
+            listener,
+            server: Arc::new(server(&live, config)),
+            conns: Vec::new(),
+            live,
+            stats: HttpStats::default(),
+            buf: vec![0; 64 * 1024],
+        }
+    }
+
+    /// Replaces the configuration. Connections already open keep the old one.
+    pub fn configure(&mut self, config: HttpConfig) {
+        self.server = Arc::new(server(&self.live, config));
+    }
+
+    /// Accepts new connections and serves every open one. Returns true if anything
+    /// happened.
+    pub fn poll(&mut self, now: Instant, iface: &mut Interface) -> bool {
+        let mut worked = false;
+        if let Some(listener) = self.listener {
+            while let Some(handle) = iface.tcp().accept(listener) {
+                let peer = iface.tcp_ref().connection(handle).map(|c| c.remote());
+                log::debug!("http: connection {handle} from {peer:?}");
+                self.conns.push(Conn {
+                    handle,
+                    peer,
+                    http: ServerConnection::new(self.server.clone(), now),
+                    eof: false,
+                });
+                self.stats.connections += 1;
+                worked = true;
+            }
+        }
+        // Handlers see the counters as of now: refresh before any input is handed in.
+        let input_waiting = self.conns.iter().any(|c| {
+            iface
+                .tcp_ref()
+                .connection(c.handle)
+                .is_some_and(|t| t.recv_queue() > 0 || t.peer_closed())
+        });
+        if input_waiting {
+            self.refresh(iface);
+        }
+        let mut i = 0;
+        while i < self.conns.len() {
+            let conn = &mut self.conns[i];
+            let outcome = match iface.tcp().connection_mut(conn.handle) {
+                Some(tcp) => serve(conn, tcp, now, &mut self.buf, &mut self.stats),
+                None => Outcome::Gone,
+            };
+            match outcome {
+                Outcome::Open(did) => {
+                    worked |= did;
+                    i += 1;
+                }
+                Outcome::Gone => {
+                    let handle = self.conns[i].handle;
+                    log::debug!("http: connection {handle} done");
+                    // Releases the TCP connection (a no-op if we closed it already).
+                    iface.tcp().close(handle);
+                    self.conns.swap_remove(i);
+                    worked = true;
+                }
+            }
+        }
+        worked
+    }
+
+    /// The earliest HTTP timer (header, body and idle timeouts).
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.conns.iter().filter_map(|c| c.http.poll_at()).min()
+    }
+
+    fn refresh(&self, iface: &Interface) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.iface = iface.counters().clone();
+        live.tcp = iface.tcp_ref().counters();
+        live.sockets = iface.tcp_ref().sockets();
+        live.http = HttpStats {
+            open: self.conns.len(),
+            ..self.stats
+        };
+    }
+}
+
+/// The server (settings and routes) for `config`.
+fn server(live: &Live, config: HttpConfig) -> Server {
+    Server {
+        config: ServerConfig {
+            header_timeout: config.header_timeout,
+            wall_clock: config.wall_clock,
+            ..ServerConfig::default()
+        },
+        router: site::router(live.clone(), config.www),
+    }
+}
+
+/// One poll of one connection (see the module doc for the steps).
+fn serve(
+    conn: &mut Conn,
+    tcp: &mut Connection,
+    now: Instant,
+    buf: &mut [u8],
+    stats: &mut HttpStats,
+) -> Outcome {
+    let mut did = false;
+    if conn.http.poll_at().is_some_and(|t| now >= t) {
+        conn.http.on_timeout(now);
+        did = true;
+    }
+    let Some(sent) = flush(conn, tcp, now) else {
+        return Outcome::Gone;
+    };
+    did |= sent;
+    let mut budget = READ_SLICE;
+    while !conn.eof && conn.http.wants_input() && budget > 0 {
+        let want = budget.min(buf.len());
+        match tcp.recv(&mut buf[..want]) {
+            Ok(0) => {
+                conn.eof = true;
+                conn.http.on_eof(now);
+                did = true;
+            }
+            Ok(n) => {
+                budget -= n;
+                conn.http.on_bytes(now, &buf[..n]);
+                did = true;
+            }
+            Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
+            Err(_) => return Outcome::Gone,
+        }
+        // Answer as we go: pipelined responses leave in the same poll.
+        if flush(conn, tcp, now).is_none() {
+            return Outcome::Gone;
+        }
+    }
+    while let Some(event) = conn.http.poll_event() {
+        if let ServerEvent::Access(entry) = event {
+            stats.responses += 1;
+            stats.body_bytes += entry.body_bytes;
+            let class = usize::from(entry.status.0 / 100).clamp(1, 5);
+            stats.by_class[class - 1] += 1;
+            match conn.peer {
+                Some(peer) => log::info!(target: "tundra::http", "{peer} {entry}"),
+                None => log::info!(target: "tundra::http", "- {entry}"),
+            }
+        }
+    }
+    if conn.http.wants_close() {
+        // RFC 9112 §9.6: read (and drop) what the peer already sent, so TCP closes with
+        // a FIN rather than resetting over unread data.
+        while let Ok(n) = tcp.recv(buf) {
+            if n == 0 {
+                break;
+            }
+        }
+        tcp.close();
+        return Outcome::Gone;
+    }
+    Outcome::Open(did)
+}
+
+/// Moves the connection's output into TCP until either runs out. `None` if the TCP
+/// connection can take no more data ever (reset or closed under us).
+fn flush(conn: &mut Conn, tcp: &mut Connection, now: Instant) -> Option<bool> {
+    let mut did = false;
+    while let Some(out) = conn.http.poll_transmit(now) {
+        let len = out.len();
+        match tcp.send(out) {
+            Ok(n) => {
+                conn.http.consume(n);
+                did |= n > 0;
+                if n < len {
+                    break;
+                }
+            }
+            Err(tundra_tcp::SendError::WouldBlock) => break,
+            Err(e) => {
+                log::debug!("http: {:?}: send failed: {e}", conn.peer);
+                return None;
+            }
+        }
+    }
+    Some(did)
+}
