@@ -334,3 +334,22 @@ fn chat_over_websocket_with_a_peer_that_stops_reading() {
     assert_eq!(last, "[closed 1008 too slow]");
     assert!(peers[2].seen.len() < expected.len());
 }
+
+#[test]
+fn chat_connections_refuse_messages_far_longer_than_a_line() {
+    // ChatConfig::ws_config sizes the socket side for lines: a 1000-byte line still
+    // reaches the room (which answers "line too long" past its own limit), a 100 KiB
+    // message is refused by the connection with 1009 before it is buffered.
+    let config = ChatConfig::default();
+    let mut seat = WsConnection::server(config.ws_config(), T0);
+    let mut peer = WsConnection::client(WsConfig::default(), T0, Rng::from_seed(3));
+    peer.send_text(&"a".repeat(1000)).unwrap();
+    peer.send_text(&"b".repeat(100 * 1024)).unwrap();
+    let bytes = peer.poll_transmit().unwrap().to_vec();
+    seat.on_bytes(T0, &bytes[..2000]);
+    assert_eq!(seat.poll_event(T0), Some(WsEvent::Text("a".repeat(1000))));
+    match seat.poll_event(T0) {
+        Some(WsEvent::Error(e)) => assert_eq!(e.close_code(), CloseCode::MESSAGE_TOO_BIG),
+        other => panic!("expected 1009, got {other:?}"),
+    }
+}

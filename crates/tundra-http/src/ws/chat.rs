@@ -47,7 +47,7 @@ use std::collections::{BTreeMap, VecDeque};
 use core::fmt;
 
 use super::close::CloseCode;
-use super::connection::WsConnection;
+use super::connection::{WsConfig, WsConnection};
 
 /// Limits of a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,23 @@ impl Default for ChatConfig {
             max_queue_bytes: 256 * 1024,
             max_nick_chars: 24,
             max_line_bytes: 1000,
+        }
+    }
+}
+
+impl ChatConfig {
+    /// Connection settings that fit the room: messages no bigger than a line can be
+    /// (a longer one fails with 1009), and a small socket-side queue, so that a slow
+    /// reader's backlog piles up in the room's bounded queue where it is measured.
+    pub fn ws_config(&self) -> WsConfig {
+        let output_high_water = 8 * 1024;
+        WsConfig {
+            max_message_size: (self.max_line_bytes + 64).max(1024),
+            max_outbound: 2 * output_high_water,
+            output_high_water,
+            input_high_water: 16 * 1024,
+            max_buffered_input: 64 * 1024,
+            ..WsConfig::default()
         }
     }
 }

@@ -251,6 +251,9 @@ impl WsConnection {
         if self.in_pos > 0 {
             self.input.drain(..self.in_pos);
             self.in_pos = 0;
+            if self.input.is_empty() {
+                shrink_if_large(&mut self.input);
+            }
         }
         self.input.extend_from_slice(data);
         if self.input.len() > self.config.max_buffered_input {
@@ -561,6 +564,7 @@ impl WsConnection {
         if self.out_pos == self.out.len() {
             self.out.clear();
             self.out_pos = 0;
+            shrink_if_large(&mut self.out);
         }
     }
 
@@ -683,5 +687,14 @@ impl WsConnection {
             }
             WsState::Failed => {}
         }
+    }
+}
+
+/// Buffers that grew for one big message give their memory back once empty, so an
+/// idle connection costs little whatever it carried before.
+fn shrink_if_large(buf: &mut Vec<u8>) {
+    const KEEP: usize = 256 * 1024;
+    if buf.is_empty() && buf.capacity() > KEEP {
+        *buf = Vec::new();
     }
 }
