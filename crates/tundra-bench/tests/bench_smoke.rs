@@ -1,0 +1,127 @@
+//! Smoke test of the measuring instrument: `scripts/bench.sh --quick` runs every
+//! workload once, with small sizes, against Tundra, smoltcp and the kernel, and writes
+//! a JSON with every row of the table. Speed is not asserted (issue 8: speed goals live
+//! in benchmarks, never in timed tests); what is checked is that each row was measured
+//! for each target, or says why not.
+//!
+//! Needs root (namespaces, TUN devices, nftables), like the end-to-end tests of the
+//! `tundra` crate; without it the test fails and says so.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every row the report must hold (`ROWS` in scripts/bench_tool.py).
+const ROWS: [&str; 14] = [
+    "ping",
+    "upload@1500",
+    "download@1500",
+    "upload@9000",
+    "download@9000",
+    "upload@65535",
+    "download@65535",
+    "upload_loss5",
+    "download_loss5",
+    "http_c10",
+    "http_c100",
+    "connrate",
+    "cpu_upload",
+    "cpu_download",
+];
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+/// The `tundra` binary next to this crate's binaries, built if it is not there yet
+/// (`cargo test --workspace` has built it already; `cargo test -p tundra-bench` has not).
+fn tundra_bin() -> PathBuf {
+    let release = Path::new(env!("CARGO_BIN_EXE_smoltcp-server"))
+        .parent()
+        .expect("binary dir")
+        .to_path_buf();
+    let bin = release.join("tundra");
+    if !bin.exists() {
+        let target_dir = release.parent().expect("target dir");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--release", "-p", "tundra", "--bin", "tundra"])
+            .env("CARGO_TARGET_DIR", target_dir)
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build -p tundra failed");
+    }
+    bin
+}
+
+#[test]
+fn quick_bench_measures_every_row_for_every_stack() {
+    let uid = Command::new("id").arg("-u").output().expect("run id -u");
+    assert_eq!(
+        String::from_utf8_lossy(&uid.stdout).trim(),
+        "0",
+        "the bench smoke test needs root (namespaces, TUN devices, nftables): sudo scripts/test.sh"
+    );
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-smoke");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let output = Command::new(repo_root().join("scripts/bench.sh"))
+        .args(["--quick", "--no-build", "--out"])
+        .arg(&out_dir)
+        .env("TUNDRA_BIN", tundra_bin())
+        .env("SMOLTCP_BIN", env!("CARGO_BIN_EXE_smoltcp-server"))
+        .env("KERNEL_BIN", env!("CARGO_BIN_EXE_kernel-server"))
+        .output()
+        .expect("run scripts/bench.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "bench.sh --quick failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains("| workload"),
+        "bench.sh printed no table:\n{stdout}"
+    );
+
+    let json = std::fs::read_to_string(out_dir.join("latest.json")).expect("latest.json written");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(report["meta"]["quick"], true);
+    let rows = report["rows"].as_array().expect("rows");
+    let keys: Vec<&str> = rows.iter().filter_map(|r| r["key"].as_str()).collect();
+    assert_eq!(keys, ROWS, "the table's rows");
+    for row in rows {
+        let key = row["key"].as_str().unwrap_or("?");
+        for target in ["tundra", "smoltcp", "kernel"] {
+            let runs = row["runs"][target].as_array().expect("runs per target");
+            assert_eq!(runs.len(), 1, "{key}/{target}: one run in --quick");
+            for run in runs {
+                // Each run carries the load average it ran under.
+                assert_eq!(
+                    run["load"].as_array().map(Vec::len),
+                    Some(3),
+                    "{key}/{target}"
+                );
+                let measured = run["value"].as_f64().is_some_and(|v| v > 0.0);
+                // A row that was not measured must say why (e.g. no HTTP service).
+                let explained = run["note"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("skipped"));
+                assert!(
+                    measured || explained,
+                    "{key}/{target}: neither a value nor a reason: {run}\n{stdout}"
+                );
+            }
+        }
+    }
+    // Ratios are computed wherever both sides were measured.
+    let upload = &rows[1];
+    assert!(upload["tundra_over_smoltcp"]
+        .as_f64()
+        .is_some_and(|r| r > 0.0));
+    assert!(upload["tundra_over_kernel"]
+        .as_f64()
+        .is_some_and(|r| r > 0.0));
+}
