@@ -18,5 +18,5 @@ mod ratelimit;
 pub use config::Config;
 pub use counters::Counters;
 pub use device::{Device, Medium};
-pub use interface::{EchoReply, Interface, SendError, UdpSendError};
+pub use interface::{EchoReply, Interface, SendError, UdpSendError, RX_BUDGET};
 pub use ratelimit::{RateLimit, TokenBucket};

@@ -32,6 +32,8 @@ pub use udp::UdpSendError;
 /// an Ethernet medium.
 pub(crate) const ETH_HEADER_LEN: usize = 14;
 /// Size of an IPv4 header without options (we never send options).
+/// Frames [`Interface::poll_device`] reads before it sends what they caused.
+pub const RX_BUDGET: usize = 32;
 pub(crate) const IPV4_HEADER_LEN: usize = 20;
 
 /// Why a packet could not be sent.
@@ -119,12 +121,20 @@ impl Interface {
         &mut self.rng
     }
 
-    /// One full round with a device: every waiting frame in, timers, every queued
-    /// frame out. Returns true if any frame moved.
+    /// One round with a device: up to [`RX_BUDGET`] waiting frames in, timers, every
+    /// queued frame out. Returns true if any frame moved; call again while it does.
+    ///
+    /// The budget keeps the stack responsive under a burst: without it a thousand
+    /// frames from twenty senders are all read before the first ACK goes out, and a
+    /// peer with a short tail-loss-probe timer (Linux: about 2*SRTT) retransmits
+    /// segments we have long received (NAPI's budget does the same for a NIC).
     pub fn poll_device<D: Device + ?Sized>(&mut self, now: Instant, device: &mut D) -> bool {
         let mut moved = false;
         let mut buf = std::mem::take(&mut self.rx_buf);
-        while let Some(n) = device.receive(now, &mut buf) {
+        for _ in 0..RX_BUDGET {
+            let Some(n) = device.receive(now, &mut buf) else {
+                break;
+            };
             self.receive(now, &buf[..n]);
             moved = true;
         }

@@ -93,6 +93,20 @@ pub struct Netns {
     /// The namespace name.
     pub name: String,
     children: Vec<Child>,
+    // Held for the namespace's life: one end-to-end test at a time per test binary,
+    // so that tests don't starve each other's stacks of CPU (on a 2-core machine a
+    // bulk transfer next to a timing-sensitive test makes the kernel peer send tail
+    // loss probes our late ACKs provoked). Dropped last, after cleanup.
+    // (A test may hold several namespaces: only its first takes the lock.)
+    _serial: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+/// The lock behind [`Netns`]'s one-test-at-a-time rule.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// How many namespaces this test thread holds.
+    static HELD: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 impl Netns {
@@ -100,6 +114,9 @@ impl Netns {
     #[track_caller]
     pub fn new(tag: &str) -> Netns {
         require_root();
+        // A test that failed while holding the lock poisons it; the next one may go on.
+        let serial = (HELD.get() == 0).then(|| SERIAL.lock().unwrap_or_else(|e| e.into_inner()));
+        HELD.set(HELD.get() + 1);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let name = format!("tnd-{tag}-{}-{n}", std::process::id());
         let _ = Command::new("ip").args(["netns", "del", &name]).output();
@@ -107,6 +124,7 @@ impl Netns {
         let ns = Netns {
             name,
             children: Vec::new(),
+            _serial: serial,
         };
         ns.exec_ok(&["ip", "link", "set", "lo", "up"]);
         ns
@@ -269,6 +287,7 @@ impl Drop for Netns {
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])
             .output();
+        HELD.set(HELD.get().saturating_sub(1));
     }
 }
 
