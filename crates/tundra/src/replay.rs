@@ -387,7 +387,7 @@ pub fn replay(recording: &Recording) -> Result<Outcome, ReplayError> {
         sent: Vec::new(),
         inbound: 0,
     };
-    let time_base = std::time::Duration::from_micros(recording.header.time_base_us);
+    let time_base = std::time::Duration::from_micros(recording.header.params.time_base_us);
     let mut tap = PcapTap::new(device, Vec::new(), time_base).map_err(|e| ReplayError::Pcap {
         path: "(memory)".to_string(),
         message: e.to_string(),

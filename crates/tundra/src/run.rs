@@ -23,18 +23,18 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     if let Some(path) = &args.record {
         device_args.pcap = Some(path.clone());
     }
-    let (mut dev, params) = open(&device_args, &clock)?;
+    let (mut dev, mut params) = open(&device_args, &clock)?;
+    // The web server's settings go into the parameters, so a replay has them too.
+    let http = args.http.config(clock.unix_time(Instant::ZERO));
+    params.www = http.www.map(|dir| dir.display().to_string());
+    params.http_header_timeout_us = Some(http.header_timeout.total_micros());
     // The one constructor `tundra replay` uses too: interface and services.
     let mut session = Session::new(&params)?;
-    session
-        .services
-        .configure_http(args.http.config(clock.unix_time(Instant::ZERO)));
     if let Some(path) = &args.record {
         let timeline = timeline_path(path);
         let header = TimelineHeader {
             tundra_replay: TIMELINE_VERSION,
             params: params.clone(),
-            time_base_us: clock.unix_time(Instant::ZERO).as_micros() as u64,
         };
         let err = |e: std::io::Error| TunError::Pcap {
             path: timeline.display().to_string(),

@@ -5,7 +5,8 @@
 //! stack that was recorded and drives it exactly as the live loop did:
 //!
 //! - [`StackParams`] is what the command line decides (medium, address, MAC, gateway,
-//!   seed, MTU, services); [`StackParams::config`] turns it into a
+//!   seed, MTU, services and their settings, the wall-clock time of time zero);
+//!   [`StackParams::config`] turns it into a
 //!   [`tundra_stack::Config`] through `Config::new`, so every default the code sets
 //!   (TTL, ARP timers, queue lengths) comes from the code being tested, not from the
 //!   recording.
@@ -23,7 +24,7 @@ use tundra_ip::{Ipv4Addr, Ipv4Cidr};
 use tundra_link::EthernetAddress;
 use tundra_stack::{Config, Device, Interface, Medium};
 
-use crate::services::Services;
+use crate::services::{http, Services};
 
 /// Rounds of (interface, services) per loop turn before the loop checks the clock and
 /// the device again; bounds the work one turn can do.
@@ -54,6 +55,18 @@ pub struct StackParams {
     pub mtu: usize,
     /// Which services run ([`DEFAULT_SERVICES`]).
     pub services: String,
+    /// Microseconds since the Unix epoch at the stack's time zero: the pcap's
+    /// timestamps are this plus `now`, and the services that tell the time (UDP
+    /// daytime and time, HTTP `Date`) answer from it.
+    pub time_base_us: u64,
+    /// The directory the web server serves under `/docs/` (`--www`), if any. A replay
+    /// reads the same files, so goldens with HTTP should serve none or `testdata/`.
+    #[serde(default)]
+    pub www: Option<String>,
+    /// The web server's request-head timeout (`--http-header-timeout`), in
+    /// microseconds; `None` for its default.
+    #[serde(default)]
+    pub http_header_timeout_us: Option<u64>,
 }
 
 /// A parameter that does not parse.
@@ -121,6 +134,23 @@ impl StackParams {
         }
         Ok(config)
     }
+
+    /// The web server's configuration: `--www`, the head timeout, and a wall clock
+    /// from [`StackParams::time_base_us`] for `Date`.
+    pub fn http_config(&self) -> http::HttpConfig {
+        let mut config = http::HttpConfig {
+            www: self.www.as_ref().map(std::path::PathBuf::from),
+            wall_clock: Some(tundra_http::WallClock {
+                at: Instant::ZERO,
+                unix_secs: self.time_base_us / 1_000_000,
+            }),
+            ..http::HttpConfig::default()
+        };
+        if let Some(us) = self.http_header_timeout_us {
+            config.header_timeout = tundra_core::Duration::from_micros(us);
+        }
+        config
+    }
 }
 
 /// One turn of the timeline: when it ran and what each of its rounds read and wrote.
@@ -144,8 +174,7 @@ pub struct Round {
     pub tx: Vec<u64>,
 }
 
-/// The first line of a timeline: the format version, the stack, and the wall-clock
-/// time of the stack's `Instant::ZERO` (the pcap's timestamps are that plus `now`).
+/// The first line of a timeline: the format version and the stack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineHeader {
     /// [`TIMELINE_VERSION`].
@@ -153,8 +182,6 @@ pub struct TimelineHeader {
     /// The stack.
     #[serde(flatten)]
     pub params: StackParams,
-    /// Microseconds since the Unix epoch at the stack's time zero.
-    pub time_base_us: u64,
 }
 
 /// The interface and its services, driven a turn at a time.
@@ -181,11 +208,12 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Builds the interface from `params` and starts the services on it: the one
-    /// constructor of `tundra run` and `tundra replay`.
+    /// Builds the interface from `params` and starts the services on it, configured
+    /// from `params` too: the one constructor of `tundra run` and `tundra replay`.
     pub fn new(params: &StackParams) -> Result<Session, ParamError> {
         let mut iface = Interface::new(params.config()?, params.mtu);
-        let services = Services::start(&mut iface);
+        let mut services = Services::start(&mut iface);
+        services.configure_http(params.http_config());
         Ok(Session {
             iface,
             services,

@@ -83,6 +83,9 @@ pub fn open(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, StackParams), Setu
         seed: args.seed,
         mtu: device.mtu(),
         services: DEFAULT_SERVICES.to_string(),
+        time_base_us: clock.unix_time(tundra_core::Instant::ZERO).as_micros() as u64,
+        www: None,
+        http_header_timeout_us: None,
     };
     let dev = match &args.pcap {
         Some(path) => {

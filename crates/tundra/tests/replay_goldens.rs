@@ -191,6 +191,9 @@ fn params() -> StackParams {
         seed: 42,
         mtu: 1500,
         services: DEFAULT_SERVICES.to_string(),
+        time_base_us: 1_700_000_000_000_000,
+        www: None,
+        http_header_timeout_us: None,
     }
 }
 
@@ -201,7 +204,6 @@ fn record_in_memory(script: &[(u64, Vec<u8>)], until_ms: u64) -> Recording {
     let header = TimelineHeader {
         tundra_replay: TIMELINE_VERSION,
         params: params(),
-        time_base_us: 1_700_000_000_000_000,
     };
     let mut session = Session::new(&header.params).unwrap();
     let timeline = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
@@ -218,7 +220,7 @@ fn record_in_memory(script: &[(u64, Vec<u8>)], until_ms: u64) -> Recording {
     session
         .record_to(Box::new(Sink(timeline.clone())), &header)
         .unwrap();
-    let base = std::time::Duration::from_micros(header.time_base_us);
+    let base = std::time::Duration::from_micros(header.params.time_base_us);
     let mut tap = PcapTap::new(Wire::default(), Vec::new(), base).unwrap();
     let mut script: VecDeque<_> = script.iter().cloned().collect();
     let mut now = Instant::ZERO;
