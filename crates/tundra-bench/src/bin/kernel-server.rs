@@ -1,6 +1,7 @@
 //! `kernel-server`: the same services as `smoltcp-server` and `tundra run` (discard 9,
 //! chargen 19 with the `N\n` protocol, the fixed 13-byte HTTP response on 80) on the
-//! Linux kernel's own TCP, one thread per connection: the ceiling in scripts/bench.sh.
+//! Linux kernel's own TCP, blocking sockets served by a pool of threads per port: the
+//! ceiling in scripts/bench.sh.
 //!
 //! ```sh
 //! kernel-server [--addr 10.0.1.2]
@@ -9,6 +10,7 @@
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
 use tundra_bench::{
@@ -18,6 +20,11 @@ use tundra_bench::{
 
 /// Bytes per read or write call.
 const CHUNK: usize = 256 * 1024;
+
+/// Worker threads per port, started up front: enough for `wrk -c100`, and no thread
+/// is created per connection (that would cost more than the connection itself and
+/// make the connect+close rate measure `clone(2)`).
+const WORKERS: usize = 128;
 
 fn main() -> ExitCode {
     let mut addr = Ipv4Addr::UNSPECIFIED;
@@ -44,24 +51,35 @@ fn main() -> ExitCode {
     eprintln!("kernel-server: up on {addr}: discard {DISCARD_PORT}, chargen {CHARGEN_PORT}, http {HTTP_PORT}");
     let threads: Vec<_> = listeners
         .into_iter()
-        .map(|(port, listener)| {
-            thread::spawn(move || {
-                for stream in listener.incoming().flatten() {
-                    thread::spawn(move || {
-                        let _ = match port {
-                            DISCARD_PORT => discard(stream),
-                            CHARGEN_PORT => chargen(stream),
-                            _ => http(stream),
-                        };
-                    });
-                }
-            })
-        })
+        .map(|(port, listener)| thread::spawn(move || serve_port(port, &listener)))
         .collect();
     for t in threads {
         let _ = t.join();
     }
     ExitCode::SUCCESS
+}
+
+/// Accepts on one port and hands each connection to an idle worker of the port's pool.
+fn serve_port(port: u16, listener: &TcpListener) {
+    let (tx, rx) = mpsc::channel::<TcpStream>();
+    let rx = Arc::new(Mutex::new(rx));
+    for _ in 0..WORKERS {
+        let rx = Arc::clone(&rx);
+        thread::spawn(move || loop {
+            let next = rx.lock().map(|r| r.recv());
+            let Ok(Ok(stream)) = next else { return };
+            let _ = match port {
+                DISCARD_PORT => discard(stream),
+                CHARGEN_PORT => chargen(stream),
+                _ => http(stream),
+            };
+        });
+    }
+    for stream in listener.incoming().flatten() {
+        if tx.send(stream).is_err() {
+            return;
+        }
+    }
 }
 
 fn discard(mut s: TcpStream) -> std::io::Result<()> {

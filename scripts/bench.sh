@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# Benchmarks side by side (issue 8): the same workloads against
+#   (a) Tundra (`tundra run`) on a TUN device,
+#   (b) smoltcp 0.14 (`smoltcp-server`, crates/tundra-bench) on a TUN device,
+#   (c) the Linux kernel (`kernel-server`) over a veth pair: the ceiling,
+# each in network namespaces this script creates and always deletes. Runs are
+# interleaved (A B C A B C ...), medians and min-max are printed in one table with the
+# ratios Tundra/smoltcp and Tundra/kernel, and written as JSON to target/bench/.
+#
+#   sudo scripts/bench.sh              # 5 runs of everything (about 25 minutes)
+#   sudo scripts/bench.sh --runs 9     # more runs
+#   sudo scripts/bench.sh --quick      # 1 run, small sizes: a smoke test (about a minute)
+#   sudo scripts/bench.sh --no-build   # use the binaries already built
+#
+# Options: --runs N, --bulk BYTES (bulk size, default 256 MiB), --loss-bulk BYTES (under
+# 5% loss, default 16 MiB), --http-secs S (wrk duration, default 10), --conn-secs S
+# (connect+close loop, default 3), --ping-count N (default 200), --out DIR.
+# Binaries: $TUNDRA_BIN, $SMOLTCP_BIN, $KERNEL_BIN (default: $CARGO_TARGET_DIR or
+# target/, release).
+#
+# Workloads: ping RTT (ping -c 200 -i 0.002); bulk upload to discard (9) and download
+# from chargen (19, "N\n"); HTTP requests/s (wrk -t1 -c10 and -c100); connect+close per
+# second; CPU cost (bytes per CPU-second of the stack process from /proc/PID/stat);
+# bulk at MTU 1500, 9000, 65535; bulk with 5% random loss each way (nftables numgen).
+# The load average is recorded next to every measurement: on a busy machine the
+# numbers are noise, and the JSON says so. Speed is measured here, never asserted.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+runs=5
+bulk=$((256 << 20))
+loss_bulk=$((16 << 20))
+http_secs=10
+conn_secs=3
+ping_count=200
+mtus="1500 9000 65535"
+build=1
+quick=0
+out="$here/target/bench"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1; runs=1; bulk=$((4 << 20)); loss_bulk=$((128 << 10)); http_secs=1; conn_secs=0.3; ping_count=20 ;;
+    --runs) runs=$2; shift ;;
+    --bulk) bulk=$2; shift ;;
+    --loss-bulk) loss_bulk=$2; shift ;;
+    --http-secs) http_secs=$2; shift ;;
+    --conn-secs) conn_secs=$2; shift ;;
+    --ping-count) ping_count=$2; shift ;;
+    --out) out=$2; shift ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$(id -u)" != 0 ]; then
+  echo "bench.sh: needs root for namespaces, TUN devices and nftables: sudo $0" >&2
+  exit 1
+fi
+for tool in ip ping wrk nft python3; do
+  command -v "$tool" >/dev/null || { echo "bench.sh: missing $tool (see .ci/run for the packages)" >&2; exit 1; }
+done
+
+target_dir=${CARGO_TARGET_DIR:-$here/target}
+if [ "$build" = 1 ]; then
+  (cd "$here" && cargo build --release --quiet -p tundra -p tundra-bench --bins)
+fi
+tundra_bin=${TUNDRA_BIN:-$target_dir/release/tundra}
+smoltcp_bin=${SMOLTCP_BIN:-$target_dir/release/smoltcp-server}
+kernel_bin=${KERNEL_BIN:-$target_dir/release/kernel-server}
+for b in "$tundra_bin" "$smoltcp_bin" "$kernel_bin"; do
+  [ -x "$b" ] || { echo "bench.sh: $b not built (drop --no-build)" >&2; exit 1; }
+done
+tool="$here/scripts/bench_tool.py"
+
+mkdir -p "$out"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+raw="$out/raw-$stamp.jsonl"
+json="$out/bench-$stamp.json"
+logs="$out/logs-$stamp"
+mkdir -p "$logs"
+
+id=$$
+ns_tundra=tb-tundra-$id
+ns_smoltcp=tb-smoltcp-$id
+ns_kc=tb-kclient-$id
+ns_ks=tb-kserver-$id
+server_pid=""
+
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  for ns in "$ns_tundra" "$ns_smoltcp" "$ns_kc" "$ns_ks"; do
+    # Anything still running in the namespace was started by this script.
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the namespaces ----------------------------------------------------------------
+for ns in "$ns_tundra" "$ns_smoltcp"; do
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip netns exec "$ns" ip tuntap add dev tun0 mode tun
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
+  ip -n "$ns" addr add 10.0.0.1/24 dev tun0
+  ip -n "$ns" link set tun0 up
+  # connect+close leaves many client sockets in TIME-WAIT: give them room.
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+done
+ip netns add "$ns_kc"
+ip netns add "$ns_ks"
+ip -n "$ns_kc" link set lo up
+ip -n "$ns_ks" link set lo up
+ip link add veth0 netns "$ns_kc" type veth peer name veth1 netns "$ns_ks"
+ip -n "$ns_kc" addr add 10.0.1.1/24 dev veth0
+ip -n "$ns_ks" addr add 10.0.1.2/24 dev veth1
+ip -n "$ns_kc" link set veth0 up
+ip -n "$ns_ks" link set veth1 up
+ip netns exec "$ns_kc" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+
+client_ns() { case $1 in tundra) echo "$ns_tundra" ;; smoltcp) echo "$ns_smoltcp" ;; kernel) echo "$ns_kc" ;; esac; }
+server_addr() { case $1 in kernel) echo 10.0.1.2 ;; *) echo 10.0.0.2 ;; esac; }
+client_dev() { case $1 in kernel) echo veth0 ;; *) echo tun0 ;; esac; }
+
+# `start TARGET MTU`: sets the link MTU, starts the server, waits until port 9 accepts.
+start() {
+  local target=$1 mtu=$2 log="$logs/$1-$2-$(date +%s%N).log"
+  case $target in
+    tundra)
+      ip -n "$ns_tundra" link set tun0 mtu "$mtu"
+      ip netns exec "$ns_tundra" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \
+        --addr 10.0.0.2/24 >"$log" 2>&1 &
+      ;;
+    smoltcp)
+      ip -n "$ns_smoltcp" link set tun0 mtu "$mtu"
+      ip netns exec "$ns_smoltcp" "$smoltcp_bin" --dev tun0 --addr 10.0.0.2/24 >"$log" 2>&1 &
+      ;;
+    kernel)
+      ip -n "$ns_kc" link set veth0 mtu "$mtu"
+      ip -n "$ns_ks" link set veth1 mtu "$mtu"
+      ip netns exec "$ns_ks" "$kernel_bin" --addr 10.0.1.2 >"$log" 2>&1 &
+      ;;
+  esac
+  server_pid=$!
+  local ns addr
+  ns=$(client_ns "$target")
+  addr=$(server_addr "$target")
+  for _ in $(seq 1 100); do
+    if ip netns exec "$ns" python3 -c "import socket; socket.create_connection(('$addr', 9), 0.5).close()" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench.sh: $target did not come up; its log:" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+stop() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+# `measure ROW TARGET RUN MTU KEY SCALE -- CMD...`: runs CMD in the target's client
+# namespace and records the value under KEY (times SCALE) of the JSON it prints.
+measure() {
+  local row=$1 target=$2 run=$3 mtu=$4 key=$5 scale=$6
+  shift 7
+  local m
+  m=$(ip netns exec "$(client_ns "$target")" "$@" 2>&1) || true
+  python3 "$tool" record "$raw" "$row" "$target" "$run" "$mtu" "$m" "$key" "$scale"
+}
+
+# `bulk TARGET RUN MTU SUFFIX SIZE`: upload and download; CPU cost rows at MTU 1500.
+bulk() {
+  local target=$1 run=$2 mtu=$3 suffix=$4 size=$5 addr m
+  addr=$(server_addr "$target")
+  for dir in upload download; do
+    local port=9
+    [ "$dir" = download ] && port=19
+    m=$(ip netns exec "$(client_ns "$target")" python3 "$tool" "$dir" "$addr" "$port" "$size" \
+      --pid "$server_pid" --timeout 120 2>&1) || true
+    python3 "$tool" record "$raw" "$dir$suffix" "$target" "$run" "$mtu" "$m" MBps 1
+    if [ "$suffix" = "@1500" ] && [ "$target" = kernel ]; then
+      # The kernel's TCP runs in softirq and in the client's own system calls, not in
+      # the server process: its CPU time is not comparable, so it is not reported.
+      python3 "$tool" record "$raw" "cpu_$dir" "$target" "$run" "$mtu" "" bytes_per_cpu_s 1e-6 \
+        "skipped: the kernel's stack runs in softirq and in the client, not in one process"
+    elif [ "$suffix" = "@1500" ]; then
+      python3 "$tool" record "$raw" "cpu_$dir" "$target" "$run" "$mtu" "$m" bytes_per_cpu_s 1e-6
+    fi
+  done
+}
+
+# The HTTP path: the smoltcp and kernel servers answer any GET with the fixed 13-byte
+# body; Tundra's web site gives 13 bytes of the chargen pattern at /big?size=13.
+http_path() { case $1 in tundra) echo "/big?size=13" ;; *) echo "/" ;; esac; }
+
+tundra_has_http() {
+  ip netns exec "$ns_tundra" python3 - <<'PY' 2>/dev/null
+import socket, sys
+s = socket.create_connection(("10.0.0.2", 80), 1)
+s.settimeout(1)
+s.sendall(b"GET /big?size=13 HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n")
+data = b""
+while b"\r\n\r\n" not in data:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+sys.exit(0 if data.startswith(b"HTTP/1.1 200") else 1)
+PY
+}
+
+http() {
+  local target=$1 run=$2 addr m log
+  addr=$(server_addr "$target")
+  for c in 10 100; do
+    if [ "$target" = tundra ] && [ "$tundra_http" = 0 ]; then
+      python3 "$tool" record "$raw" "http_c$c" "$target" "$run" 1500 "" rps 1 \
+        "skipped: this Tundra build serves no HTTP on port 80"
+      continue
+    fi
+    log="$logs/wrk-$target-c$c-$run.txt"
+    ip netns exec "$(client_ns "$target")" wrk -t1 -c"$c" -d"${http_secs}s" --timeout 2s \
+      "http://$addr$(http_path "$target")" >"$log" 2>&1 || true
+    m=$(python3 "$tool" wrk "$log" 2>&1) || true
+    python3 "$tool" record "$raw" "http_c$c" "$target" "$run" 1500 "$m" rps 1
+  done
+}
+
+ping_rtt() {
+  local target=$1 run=$2 log="$logs/ping-$1-$2.txt" m
+  ip netns exec "$(client_ns "$target")" ping -c "$ping_count" -i 0.002 -W 1 "$(server_addr "$target")" \
+    >"$log" 2>&1 || true
+  m=$(python3 "$tool" ping "$log" 2>&1) || true
+  python3 "$tool" record "$raw" ping "$target" "$run" 1500 "$m" median_us 1
+}
+
+# 5% random loss in both directions on the client side of the link.
+loss_on() {
+  local target=$1 dev
+  dev=$(client_dev "$target")
+  ip netns exec "$(client_ns "$target")" nft -f - <<NFT
+table inet benchloss {
+  chain out { type filter hook output priority 0; oifname "$dev" numgen random mod 100 < 5 drop; }
+  chain in { type filter hook prerouting priority 0; iifname "$dev" numgen random mod 100 < 5 drop; }
+}
+NFT
+  if [ "$target" = kernel ]; then
+    # Without this the kernel's output hook sees 64 KB TSO super-packets, and 5% of
+    # those is not 5% of segments: one segment per packet, like the TUN links.
+    ip -n "$ns_kc" link set veth0 gso_max_segs 1 2>/dev/null || true
+    ip -n "$ns_ks" link set veth1 gso_max_segs 1 2>/dev/null || true
+  fi
+}
+loss_off() {
+  local target=$1
+  ip netns exec "$(client_ns "$target")" nft delete table inet benchloss 2>/dev/null || true
+  if [ "$target" = kernel ]; then
+    ip -n "$ns_kc" link set veth0 gso_max_segs 65535 2>/dev/null || true
+    ip -n "$ns_ks" link set veth1 gso_max_segs 65535 2>/dev/null || true
+  fi
+}
+
+# --- the meta record -----------------------------------------------------------------
+python3 - "$raw" <<PY
+import json, subprocess, sys
+def sh(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return None
+lscpu = sh("lscpu") or ""
+model = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines() if l.startswith("Model name")), None)
+meta = {"meta": True, "started": "$stamp", "runs": $runs, "quick": bool($quick),
+        "bulk_bytes": $bulk, "loss_bulk_bytes": $loss_bulk, "http_secs": float("$http_secs"),
+        "conn_secs": float("$conn_secs"), "ping_count": $ping_count, "mtus": "$mtus".split(),
+        "cpu": model, "nproc": int(sh("nproc") or 0), "kernel": sh("uname", "-r"),
+        "git": sh("git", "-C", "$here", "rev-parse", "--short", "HEAD"),
+        "load_at_start": open("/proc/loadavg").read().split()[:3]}
+open(sys.argv[1], "w").write(json.dumps(meta) + "\n")
+PY
+
+echo "bench.sh: $runs run(s), bulk $bulk B, loss bulk $loss_bulk B, wrk ${http_secs}s; raw records: $raw"
+export BENCH_T0=$(date +%s.%N)
+tundra_http=1
+for run in $(seq 1 "$runs"); do
+  echo "== run $run of $runs"
+  for mtu in $mtus; do
+    for target in tundra smoltcp kernel; do
+      start "$target" "$mtu"
+      if [ "$mtu" = 1500 ]; then
+        if [ "$target" = tundra ] && [ "$run" = 1 ]; then
+          tundra_has_http || tundra_http=0
+        fi
+        ping_rtt "$target" "$run"
+        bulk "$target" "$run" "$mtu" "@$mtu" "$bulk"
+        http "$target" "$run"
+        measure connrate "$target" "$run" "$mtu" per_s 1 -- \
+          python3 "$tool" connrate "$(server_addr "$target")" 9 "$conn_secs"
+      else
+        bulk "$target" "$run" "$mtu" "@$mtu" "$bulk"
+      fi
+      stop
+    done
+  done
+  for target in tundra smoltcp kernel; do
+    start "$target" 1500
+    loss_on "$target"
+    bulk "$target" "$run" 1500 _loss5 "$loss_bulk"
+    loss_off "$target"
+    stop
+  done
+done
+
+echo
+python3 "$tool" report "$raw" "$json"
+cp "$json" "$out/latest.json"
