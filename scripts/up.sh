@@ -72,7 +72,7 @@ in_ns ip link set "$dev" up
 
 # Started without the in_ns function so that $! is the stack itself (`ip netns exec`
 # execs its command), which cleanup and down.sh signal.
-stack_args=(run --dev "$dev" --mode "$mode" --addr 10.0.0.2/24 --pcap "$pcap" --stats)
+stack_args=(run --dev "$dev" --mode "$mode" --addr 10.0.0.2/24 --pcap "$pcap" --stats --www "$here/docs")
 if [ "$host" = 1 ]; then
   "$bin" "${stack_args[@]}" &
 else
@@ -99,6 +99,7 @@ cat <<TXT
 Tundra is up on $dev ($mode) at 10.0.0.2; the kernel side is 10.0.0.1.
 Try, in another terminal:
   $pre ping 10.0.0.2
+  $pre curl -v http://10.0.0.2/          # the web server (docs/http.md)
   $pre tshark -i $dev                  # watch the frames live
   tshark -r $pcap                      # everything the stack saw and sent (flushed every 200 ms)
   $pre ip neigh                        # (TAP) the kernel's ARP entry for the stack

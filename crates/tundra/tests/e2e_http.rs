@@ -232,6 +232,12 @@ fn curl_speaks_http_with_the_demo_site() {
     let head = site.curl_ok(&["-I", &url("/big?size=1000")]);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(head.contains("Content-Length: 1000\r\n"), "{head}");
+    // RFC 9110 §6.6.1: an origin server with a clock sends Date (we read the OS clock).
+    assert!(
+        head.contains("\r\nDate: ") && head.contains(" GMT\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("\r\nServer: tundra/"), "{head}");
     assert!(
         head.ends_with("\r\n\r\n"),
         "HEAD must have no body: {head:?}"

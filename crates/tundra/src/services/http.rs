@@ -24,11 +24,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tundra_core::{Duration, Instant};
-use tundra_http::{Server, ServerConfig, ServerConnection, ServerEvent, WallClock};
+use tundra_http::{Server, ServerConfig, ServerConnection, ServerEvent, Upgrade, WallClock};
 use tundra_stack::Interface;
-use tundra_tcp::{ConnHandle, Connection, ListenerHandle, RecvError};
+use tundra_tcp::{ConnHandle, Connection, ListenConfig, ListenerHandle, RecvError};
 
 use super::site::{self, HttpStats, Live, LiveStats};
+use super::ws::WsService;
 
 /// The port of the demo web server.
 pub const HTTP_PORT: u16 = 80;
@@ -75,6 +76,8 @@ enum Outcome {
     Open(bool),
     /// Closed (by us, by the peer's reset, or the TCP connection is gone).
     Gone,
+    /// The 101 was sent: the connection now belongs to [`WsService`].
+    Upgraded(Box<Upgrade>),
 }
 
 /// The web server: a listener on port 80 and its connections.
@@ -86,13 +89,26 @@ pub struct HttpService {
     live: Live,
     stats: HttpStats,
     buf: Vec<u8>,
+    /// Connections upgraded to WebSocket (`/echo`, `/chat`).
+    ws: WsService,
 }
 
 impl HttpService {
     /// Listens on port 80 of the stack's address, with `config`.
     pub fn start(iface: &mut Interface, config: HttpConfig) -> HttpService {
         let addr = iface.address();
-        let listener = match iface.tcp().listen(SocketAddrV4::new(addr, HTTP_PORT)) {
+        let tcp = iface.tcp();
+        let mut connection = tcp.config().connection.clone();
+        // TCP_NODELAY, as web servers set it (nginx `tcp_nodelay on`): a response is
+        // written whole, so Nagle would only hold back its last, short segment until
+        // the client's delayed ACK (~40 ms on Linux) releases it.
+        connection.nagle = false;
+        let listen = ListenConfig {
+            connection,
+            syn_backlog: tcp.config().syn_backlog,
+            accept_backlog: tcp.config().accept_backlog,
+        };
+        let listener = match tcp.listen_with(SocketAddrV4::new(addr, HTTP_PORT), listen) {
             Ok(l) => Some(l),
             Err(e) => {
                 log::error!("tcp port {HTTP_PORT}: cannot listen: {e}");
@@ -110,6 +126,7 @@ impl HttpService {
             live,
             stats: HttpStats::default(),
             buf: vec![0; 64 * 1024],
+            ws: WsService::new(),
         }
     }
 
@@ -166,14 +183,25 @@ impl HttpService {
                     self.conns.swap_remove(i);
                     worked = true;
                 }
+                Outcome::Upgraded(upgrade) => {
+                    let mut conn = self.conns.swap_remove(i);
+                    let more = conn.http.take_upgraded_input();
+                    self.ws.adopt(now, conn.handle, conn.peer, *upgrade, more);
+                    worked = true;
+                }
             }
         }
+        worked |= self.ws.poll(now, iface);
         worked
     }
 
     /// The earliest HTTP timer (header, body and idle timeouts).
     pub fn poll_at(&self) -> Option<Instant> {
-        self.conns.iter().filter_map(|c| c.http.poll_at()).min()
+        let http = self.conns.iter().filter_map(|c| c.http.poll_at()).min();
+        match (http, self.ws.poll_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn refresh(&self, iface: &Interface) {
@@ -239,8 +267,11 @@ fn serve(
             return Outcome::Gone;
         }
     }
+    let mut upgraded = None;
     while let Some(event) = conn.http.poll_event() {
-        if let ServerEvent::Access(entry) = event {
+        if let ServerEvent::Upgraded(upgrade) = event {
+            upgraded = Some(Box::new(upgrade));
+        } else if let ServerEvent::Access(entry) = event {
             stats.responses += 1;
             stats.body_bytes += entry.body_bytes;
             let class = usize::from(entry.status.0 / 100).clamp(1, 5);
@@ -250,6 +281,9 @@ fn serve(
                 None => log::info!(target: "tundra::http", "- {entry}"),
             }
         }
+    }
+    if let Some(upgrade) = upgraded {
+        return Outcome::Upgraded(upgrade);
     }
     if conn.http.wants_close() {
         // RFC 9112 §9.6: read (and drop) what the peer already sent, so TCP closes with
