@@ -72,12 +72,32 @@ impl Site {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Stops the stack and returns its log (with the `--stats` output).
+    /// Stops the stack and returns its log (with the `--stats` output), after checking
+    /// that every HTTP connection was closed: the socket table printed at exit may
+    /// hold listeners and TIME-WAIT, nothing else.
     #[track_caller]
     fn stop(mut self) -> String {
+        // Let the last FIN exchanges finish.
+        std::thread::sleep(std::time::Duration::from_millis(500));
         let status = self.ns.interrupt(self.stack);
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         assert!(status.success(), "tundra run exited {status}:\n{log}");
+        let table: Vec<&str> = log
+            .lines()
+            .skip_while(|l| !l.starts_with("State"))
+            .skip(1)
+            .collect();
+        assert!(
+            table.iter().any(|row| row.contains("10.0.0.2:80 ")),
+            "no socket table with the port 80 listener in:\n{log}"
+        );
+        for row in table {
+            let state = row.split_whitespace().next().unwrap_or("");
+            assert!(
+                state == "LISTEN" || state == "TIME-WAIT",
+                "connection left behind: {row}"
+            );
+        }
         log
     }
 }
