@@ -8,6 +8,7 @@
 pub mod http;
 pub mod site;
 pub mod tcp;
+pub mod ws;
 
 use tundra_core::Instant;
 use tundra_stack::Interface;

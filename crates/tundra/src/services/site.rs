@@ -9,6 +9,8 @@
 //! | `/docs/` | the Markdown files of `--www DIR` (raw, or `?html` for a rendered page) |
 //! | `/big?size=N` | `N` bytes (`k`, `M`, `G` suffixes) of the RFC 864 chargen pattern, streamed |
 //! | `/echo` | POST: the request body comes back as the response body |
+//! | `/echo`, `/chat` | GET: WebSocket echo and chat room ([`super::ws`]) |
+//! | `/chat.html` | the chat page (HTML + JS) |
 //!
 //! Handlers cannot borrow the interface (they run inside `ServerConnection::on_bytes`,
 //! and must be `Send + Sync`), so the counters reach them as a [`LiveStats`] snapshot
@@ -89,7 +91,7 @@ pub fn router(live: Live, www: Option<PathBuf>) -> Router {
             None
         }
     });
-    Router::new()
+    let router = Router::new()
         .get("/", move |_req, ctx| {
             Response::html(index_page(&snapshot(&index_live), ctx.now))
         })
@@ -130,7 +132,8 @@ pub fn router(live: Live, www: Option<PathBuf>) -> Router {
                 StatusCode::NOT_FOUND,
                 "no docs directory is served (tundra run --www DIR)\n",
             ),
-        })
+        });
+    super::ws::add_routes(router)
 }
 
 fn snapshot(live: &Live) -> LiveStats {
@@ -339,6 +342,7 @@ fn index_page(live: &LiveStats, now: Instant) -> String {
          <li><code>curl -v http://{addr}/</code> and the same in Wireshark (Follow TCP Stream)</li>\n\
          <li><code>curl -o /dev/null http://{addr}/big?size=100M</code>: 100 MiB of the RFC 864 pattern</li>\n\
          <li><code>curl --data-binary @file http://{addr}/echo</code>: your bytes back</li>\n\
+         <li><a href=\"/chat.html\">/chat.html</a>: a WebSocket chat room (<code>ws://{addr}/chat</code>; <code>ws://{addr}/echo</code> echoes)</li>\n\
          <li><a href=\"/docs/\">/docs/</a>: how it works; <a href=\"/stats\">/stats</a>: these counters as text</li>\n\
          </ul>\n\
          <h2>HTTP</h2>\n<table>\n\
