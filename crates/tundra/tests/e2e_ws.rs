@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 
 use common::*;
@@ -142,6 +141,108 @@ fn chat_page_is_served_and_linked() {
         .ns
         .exec(&["curl", "-sS", "-m", "10", &format!("http://{STACK_ADDR}/")]);
     assert!(String::from_utf8_lossy(&index.stdout).contains("href=\"/chat.html\""));
-    let _ = Command::new("true").status();
     stack.stop();
+}
+
+/// The Autobahn cases `kosoku` runs against `/echo`: sections 1-7 and 10, section 9
+/// (limits and performance) up to 1 MiB messages.
+const AUTOBAHN_CASES: &[&str] = &[
+    "1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "10.*", "9.1.1", "9.1.2", "9.1.3", "9.2.1",
+    "9.2.2", "9.2.3", "9.5.*", "9.6.*", "9.7.*", "9.8.*",
+];
+
+/// Autobahn's fuzzing-client cases (kosoku 0.1.0) against `/echo` through the TUN:
+/// every case of the selection is OK, NON-STRICT or INFORMATIONAL by the report, and
+/// so is its closing behaviour. The report's `index.json` is printed (the CI artifact).
+#[test]
+fn autobahn_fuzzingclient_against_echo() {
+    let _s = serial();
+    let stack = Stack::start("wsautobahn");
+    let out_dir = artifacts_dir().join("autobahn");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let url = format!("ws://{STACK_ADDR}/echo");
+    let mut args = vec!["timeout", "900", "kosoku", "-o", out_dir.to_str().unwrap()];
+    for case in AUTOBAHN_CASES {
+        args.extend_from_slice(&["-i", case]);
+    }
+    args.push(&url);
+    let out = stack.ns.exec(&args);
+    let index = std::fs::read_to_string(out_dir.join("index.json")).unwrap_or_else(|e| {
+        panic!(
+            "no index.json ({e}); kosoku: {}\nstack log:\n{}",
+            text(&out),
+            stack.log()
+        )
+    });
+    println!("== autobahn index.json (kosoku 0.1.0, {url})\n{index}");
+    let v: serde_json::Value = serde_json::from_str(&index).unwrap();
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    let mut bad = Vec::new();
+    let mut total = 0;
+    for (_agent, cases) in v.as_object().unwrap() {
+        for (id, case) in cases.as_object().unwrap() {
+            total += 1;
+            let behavior = case["behavior"].as_str().unwrap_or("?").to_string();
+            let close = case["behaviorClose"].as_str().unwrap_or("?").to_string();
+            *counts.entry(behavior.clone()).or_default() += 1;
+            let fine = |b: &str| matches!(b, "OK" | "NON-STRICT" | "INFORMATIONAL");
+            if !fine(&behavior) || !fine(&close) {
+                bad.push(format!("{id}: {behavior} / close {close}"));
+            }
+        }
+    }
+    println!("== autobahn: {total} cases: {counts:?}");
+    // kosoku 0.1.0's selection: 1: 16, 2: 11, 3: 7, 4: 10, 5: 20, 6: 145, 7: 37, 9: 30, 10: 1.
+    assert_eq!(total, 277, "not every selected case ran: {}", text(&out));
+    assert!(bad.is_empty(), "failing cases: {bad:#?}");
+    stack.stop();
+}
+
+/// Headless Chromium (Debian's `/usr/bin/chromium`, driven by `playwright-core` from
+/// `tests/browser/`) opens `/chat.html` from Tundra in two pages: a line typed in one
+/// appears in the other, and closing one page gives the other a leave notice.
+#[test]
+fn chromium_two_pages_chat_through_tundra() {
+    let _s = serial();
+    let stack = Stack::start("wsbrowser");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let script = dir.join("chat.js");
+    let url = format!("http://{STACK_ADDR}/chat.html");
+    let out = stack.ns.exec(&[
+        "env",
+        &format!("NODE_PATH={}", dir.join("node_modules").display()),
+        "timeout",
+        "120",
+        "node",
+        script.to_str().unwrap(),
+        &url,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "chat.js output ({e}): {}\nstack log:\n{}",
+            text(&out),
+            stack.log()
+        )
+    });
+    println!("chromium chat: {v}");
+    assert_eq!(v["ok"], true, "{v}\nstack log:\n{}", stack.log());
+    let bob: Vec<&str> = v["bob"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(bob[0].starts_with("* welcome"), "{bob:?}");
+    assert_eq!(
+        &bob[1..],
+        ["* bob joined", "alice: hello from alice", "* alice left"]
+    );
+    let alice = v["alice"].as_array().unwrap();
+    assert!(alice.iter().any(|l| l == "* bob joined"), "{alice:?}");
+    assert!(
+        alice.iter().any(|l| l == "alice: hello from alice"),
+        "{alice:?}"
+    );
+    let log = stack.stop();
+    assert!(log.contains("/chat: WebSocket open"), "{log}");
 }
