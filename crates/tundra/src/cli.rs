@@ -29,6 +29,9 @@ pub enum Command {
     /// Fetch a URL from the stack (HTTP/1.1 client, like `curl`), e.g. from a kernel
     /// web server: `tundra get http://10.0.0.1:8000/ -v`.
     Get(GetArgs),
+    /// Talk WebSocket from the stack: each input line is a text message, every message
+    /// received is printed, e.g. `tundra ws ws://10.0.0.1:9000/ --send lines.txt`.
+    Ws(WsArgs),
 }
 
 /// TUN (raw IP) or TAP (Ethernet).
@@ -191,5 +194,25 @@ pub struct GetArgs {
     pub fail: bool,
     /// Give up if the response has not arrived whole after this many seconds.
     #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+/// `tundra ws`.
+#[derive(Debug, Args)]
+pub struct WsArgs {
+    /// The URL, e.g. ws://10.0.0.1:9000/chat (the host must be an IPv4 address).
+    pub url: String,
+    /// Device and address.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Send this file's lines, one text message each (default: standard input, read to
+    /// its end first).
+    #[arg(long)]
+    pub send: Option<PathBuf>,
+    /// Once every line is sent, close after this many seconds without a message.
+    #[arg(long, default_value_t = 1.0)]
+    pub wait: f64,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 60.0)]
     pub timeout: f64,
 }

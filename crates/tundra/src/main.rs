@@ -11,6 +11,7 @@ mod ping;
 mod replay_cmd;
 mod run;
 mod setup;
+mod ws_client;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::Replay(args) => replay_cmd::replay(args),
         cli::Command::Connect(args) => connect::connect(args),
         cli::Command::Get(args) => get::get(args),
+        cli::Command::Ws(args) => ws_client::ws(args),
     };
     match result {
         Ok(code) => code,

@@ -246,3 +246,62 @@ fn chromium_two_pages_chat_through_tundra() {
     let log = stack.stop();
     assert!(log.contains("/chat: WebSocket open"), "{log}");
 }
+
+/// `tundra ws` (the client, through the stack) against a kernel-side Python
+/// `websockets` echo server: every line of the file comes back, in order, and the
+/// client ends with a clean close (exit 0).
+#[test]
+fn tundra_ws_client_against_python_echo_server() {
+    let _s = serial();
+    require_root();
+    let mut ns = Netns::with_link("wsclient", Link::Tun, false);
+    let dir = artifacts_dir();
+    let peer = tool("ws_peer.py");
+    ns.spawn(
+        &[
+            "python3",
+            peer.to_str().unwrap(),
+            "serve",
+            KERNEL_ADDR,
+            "9000",
+        ],
+        &dir.join("wsclient-server.log"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !ns
+        .exec(&["sh", "-c", "ss -ltnH | grep -q ':9000 '"])
+        .status
+        .success()
+    {
+        assert!(std::time::Instant::now() < deadline, "no server on 9000");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let lines = "hello\nsnow \u{2744} and ice\n\nlast line\n";
+    let file = dir.join("wsclient-lines.txt");
+    std::fs::write(&file, lines).unwrap();
+    let bin = tundra_bin();
+    let out = ns.exec(&[
+        bin.to_str().unwrap(),
+        "ws",
+        "ws://10.0.0.1:9000/",
+        "--dev",
+        "tun0",
+        "--send",
+        file.to_str().unwrap(),
+        "--wait",
+        "0.5",
+    ]);
+    assert!(out.status.success(), "tundra ws: {}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        lines,
+        "{}",
+        text(&out)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("* connected to ws://10.0.0.1:9000/: 101"),
+        "{err}"
+    );
+    assert!(err.contains("* closed: 1000"), "{err}");
+}

@@ -2,7 +2,8 @@
 """A WebSocket peer for the end-to-end tests, built on Python `websockets` (pinned in
 .ci/run): `ws_peer.py echo URL` sends a text, a binary and a 10 MiB binary message to
 an echo endpoint; `ws_peer.py chat URL` has two members talk in the room. Prints one
-JSON object with what was received, so the Rust test judges it."""
+JSON object with what was received, so the Rust test judges it. `ws_peer.py serve
+HOST PORT` is a kernel-side echo server for `tundra ws`."""
 
 import hashlib
 import json
@@ -48,6 +49,20 @@ def chat(url):
     return out
 
 
+def serve(host, port):
+    from websockets.sync.server import serve as ws_serve
+
+    def handler(ws):
+        for message in ws:
+            ws.send(message)
+
+    with ws_serve(handler, host, port) as server:
+        server.serve_forever()
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+        sys.exit(0)
     mode, url = sys.argv[1], sys.argv[2]
     print(json.dumps(echo(url) if mode == "echo" else chat(url)))
