@@ -13,7 +13,7 @@
 #   sudo scripts/bench.sh --no-build   # use the binaries already built
 #
 # Options: --runs N, --bulk BYTES (bulk size, default 256 MiB), --loss-bulk BYTES (under
-# 5% loss, default 16 MiB), --http-secs S (wrk duration, default 10), --conn-secs S
+# 5% loss, default 4 MiB), --http-secs S (wrk duration, default 10), --conn-secs S
 # (connect+close loop, default 3), --ping-count N (default 200), --out DIR.
 # Binaries: $TUNDRA_BIN, $SMOLTCP_BIN, $KERNEL_BIN (default: $CARGO_TARGET_DIR or
 # target/, release).
@@ -29,7 +29,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=5
 bulk=$((256 << 20))
-loss_bulk=$((16 << 20))
+loss_bulk=$((4 << 20))
 http_secs=10
 conn_secs=3
 ping_count=200
@@ -86,6 +86,10 @@ ns_tundra=tb-tundra-$id
 ns_smoltcp=tb-smoltcp-$id
 ns_kc=tb-kclient-$id
 ns_ks=tb-kserver-$id
+# Loss clients: the TUN namespace routes between them and the stack (see loss_on).
+ns_lt=tb-losst-$id
+ns_ls=tb-losss-$id
+loss_mode=0
 server_pid=""
 
 cleanup() {
@@ -94,7 +98,7 @@ cleanup() {
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  for ns in "$ns_tundra" "$ns_smoltcp" "$ns_kc" "$ns_ks"; do
+  for ns in "$ns_tundra" "$ns_smoltcp" "$ns_kc" "$ns_ks" "$ns_lt" "$ns_ls"; do
     # Anything still running in the namespace was started by this script.
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
@@ -114,6 +118,25 @@ for ns in "$ns_tundra" "$ns_smoltcp"; do
   # connect+close leaves many client sockets in TIME-WAIT: give them room.
   ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 done
+# Loss is emulated where the sender cannot see it. A drop in the sending host's own
+# output path is reported back to its TCP (ip_local_out fails), which then simply
+# sends again: not a loss at all. So the kernel -> stack direction has to cross a hop:
+# for the TUN stacks a client namespace sends through a veth pair, the TUN namespace
+# forwards, and its forward chain drops 5% both ways (see loss_on).
+for pair in "$ns_tundra:$ns_lt" "$ns_smoltcp:$ns_ls"; do
+  router=${pair%%:*} client=${pair##*:}
+  ip netns add "$client"
+  ip -n "$client" link set lo up
+  ip link add lc0 netns "$client" type veth peer name lr0 netns "$router"
+  ip -n "$client" addr add 10.0.2.1/24 dev lc0
+  ip -n "$router" addr add 10.0.2.2/24 dev lr0
+  ip -n "$client" link set lc0 up
+  ip -n "$router" link set lr0 up
+  ip -n "$client" route add 10.0.0.0/24 via 10.0.2.2
+  ip netns exec "$router" sysctl -qw net.ipv4.ip_forward=1
+  # One segment per packet, so 5% of packets is 5% of segments (no TSO bursts).
+  ip -n "$client" link set lc0 gso_max_segs 1
+done
 ip netns add "$ns_kc"
 ip netns add "$ns_ks"
 ip -n "$ns_kc" link set lo up
@@ -125,9 +148,14 @@ ip -n "$ns_kc" link set veth0 up
 ip -n "$ns_ks" link set veth1 up
 ip netns exec "$ns_kc" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 
-client_ns() { case $1 in tundra) echo "$ns_tundra" ;; smoltcp) echo "$ns_smoltcp" ;; kernel) echo "$ns_kc" ;; esac; }
+client_ns() {
+  case $1 in
+    tundra) if [ "$loss_mode" = 1 ]; then echo "$ns_lt"; else echo "$ns_tundra"; fi ;;
+    smoltcp) if [ "$loss_mode" = 1 ]; then echo "$ns_ls"; else echo "$ns_smoltcp"; fi ;;
+    kernel) echo "$ns_kc" ;;
+  esac
+}
 server_addr() { case $1 in kernel) echo 10.0.1.2 ;; *) echo 10.0.0.2 ;; esac; }
-client_dev() { case $1 in kernel) echo veth0 ;; *) echo tun0 ;; esac; }
 
 # `start TARGET MTU`: sets the link MTU, starts the server, waits until port 9 accepts.
 start() {
@@ -136,11 +164,12 @@ start() {
     tundra)
       ip -n "$ns_tundra" link set tun0 mtu "$mtu"
       ip netns exec "$ns_tundra" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \
-        --addr 10.0.0.2/24 >"$log" 2>&1 &
+        --addr 10.0.0.2/24 --gateway 10.0.0.1 >"$log" 2>&1 &
       ;;
     smoltcp)
       ip -n "$ns_smoltcp" link set tun0 mtu "$mtu"
-      ip netns exec "$ns_smoltcp" "$smoltcp_bin" --dev tun0 --addr 10.0.0.2/24 >"$log" 2>&1 &
+      ip netns exec "$ns_smoltcp" "$smoltcp_bin" --dev tun0 --addr 10.0.0.2/24 \
+        --gateway 10.0.0.1 >"$log" 2>&1 &
       ;;
     kernel)
       ip -n "$ns_kc" link set veth0 mtu "$mtu"
@@ -246,29 +275,45 @@ ping_rtt() {
   python3 "$tool" record "$raw" ping "$target" "$run" 1500 "$m" median_us 1
 }
 
-# 5% random loss in both directions on the client side of the link.
+# 5% random loss in both directions, dropped where the sender cannot know:
+# - Tundra, smoltcp: in the forward chain of the TUN namespace, which routes between
+#   the loss client (10.0.2.1, over a veth pair) and the stack (10.0.0.2, over tun0);
+# - kernel: on ingress (prerouting) at both ends of the veth pair.
+# Each segment is one packet (gso_max_segs 1), so 5% of packets is 5% of segments.
 loss_on() {
-  local target=$1 dev
-  dev=$(client_dev "$target")
-  ip netns exec "$(client_ns "$target")" nft -f - <<NFT
+  local target=$1
+  case $target in
+    tundra|smoltcp)
+      local router=$ns_tundra
+      [ "$target" = smoltcp ] && router=$ns_smoltcp
+      ip netns exec "$router" nft -f - <<NFT
 table inet benchloss {
-  chain out { type filter hook output priority 0; oifname "$dev" numgen random mod 100 < 5 drop; }
-  chain in { type filter hook prerouting priority 0; iifname "$dev" numgen random mod 100 < 5 drop; }
+  chain lossfwd { type filter hook forward priority 0; numgen random mod 100 < 5 drop; }
 }
 NFT
-  if [ "$target" = kernel ]; then
-    # Without this the kernel's output hook sees 64 KB TSO super-packets, and 5% of
-    # those is not 5% of segments: one segment per packet, like the TUN links.
-    ip -n "$ns_kc" link set veth0 gso_max_segs 1 2>/dev/null || true
-    ip -n "$ns_ks" link set veth1 gso_max_segs 1 2>/dev/null || true
-  fi
+      ;;
+    kernel)
+      for side in "$ns_kc:veth0" "$ns_ks:veth1"; do
+        ip -n "${side%%:*}" link set "${side##*:}" gso_max_segs 1
+        ip netns exec "${side%%:*}" nft -f - <<NFT
+table inet benchloss {
+  chain lossin { type filter hook prerouting priority 0; iifname "${side##*:}" numgen random mod 100 < 5 drop; }
+}
+NFT
+      done
+      ;;
+  esac
+  loss_mode=1
 }
 loss_off() {
   local target=$1
-  ip netns exec "$(client_ns "$target")" nft delete table inet benchloss 2>/dev/null || true
+  loss_mode=0
+  for ns in "$ns_tundra" "$ns_smoltcp" "$ns_kc" "$ns_ks"; do
+    ip netns exec "$ns" nft delete table inet benchloss 2>/dev/null || true
+  done
   if [ "$target" = kernel ]; then
-    ip -n "$ns_kc" link set veth0 gso_max_segs 65535 2>/dev/null || true
-    ip -n "$ns_ks" link set veth1 gso_max_segs 65535 2>/dev/null || true
+    ip -n "$ns_kc" link set veth0 gso_max_segs 65535
+    ip -n "$ns_ks" link set veth1 gso_max_segs 65535
   fi
 }
 

@@ -212,8 +212,9 @@ def report(raw_path, out_path):
             row["runs"][target] = runs
             row["stats"][target] = stats([r.get("value") for r in runs])
             for r in runs:
-                if r.get("note") and r["note"] not in row["notes"]:
-                    row["notes"].append(f"{target}: {r['note']}")
+                note = f"{target}: {r['note']}" if r.get("note") else None
+                if note and note not in row["notes"]:
+                    row["notes"].append(note)
         t, s, k = (row["stats"][x] for x in TARGETS)
 
         def ratio(a, b):

@@ -3,7 +3,8 @@
 //! and a fixed 13-byte HTTP response with keep-alive (80).
 //!
 //! ```sh
-//! smoltcp-server --dev tun0 --addr 10.0.0.2/24 [--http-sockets 128] [--sockets 16]
+//! smoltcp-server --dev tun0 --addr 10.0.0.2/24 [--gateway 10.0.0.1]
+//!                [--http-sockets 128] [--sockets 16]
 //! ```
 //!
 //! The loop is the one smoltcp's own examples use: `Interface::poll`, serve the
@@ -76,6 +77,7 @@ struct Slot {
 struct Args {
     dev: String,
     addr: ([u8; 4], u8),
+    gateway: Option<std::net::Ipv4Addr>,
     http_sockets: usize,
     sockets: usize,
 }
@@ -84,6 +86,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         dev: "tun0".into(),
         addr: ([10, 0, 0, 2], 24),
+        gateway: None,
         http_sockets: 128,
         sockets: 16,
     };
@@ -96,13 +99,17 @@ fn parse_args() -> Result<Args, String> {
                 let v = value()?;
                 args.addr = parse_cidr(&v).ok_or(format!("bad --addr {v}"))?;
             }
+            "--gateway" => {
+                let v = value()?;
+                args.gateway = Some(v.parse().map_err(|_| format!("bad --gateway {v}"))?);
+            }
             "--http-sockets" => {
                 args.http_sockets = value()?.parse().map_err(|e| format!("{e}"))?;
             }
             "--sockets" => args.sockets = value()?.parse().map_err(|e| format!("{e}"))?,
             "-h" | "--help" => {
                 return Err("usage: smoltcp-server [--dev tun0] [--addr 10.0.0.2/24] \
-                            [--http-sockets 128] [--sockets 16]"
+                            [--gateway 10.0.0.1] [--http-sockets 128] [--sockets 16]"
                     .into())
             }
             other => return Err(format!("unknown option {other}")),
@@ -137,6 +144,17 @@ fn main() -> ExitCode {
     iface.update_ip_addrs(|addrs| {
         let _ = addrs.push(IpCidr::new(IpAddress::v4(a, b, c, d), prefix));
     });
+
+    if let Some(gw) = args.gateway {
+        let [a, b, c, d] = gw.octets();
+        if let Err(e) = iface
+            .routes_mut()
+            .add_default_ipv4_route(smoltcp::wire::Ipv4Address::new(a, b, c, d))
+        {
+            eprintln!("smoltcp-server: --gateway {gw}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
 
     let mut sockets = SocketSet::new(Vec::new());
     let mut slots = Vec::new();
