@@ -119,6 +119,7 @@ impl HttpArgs {
                 at: tundra_core::Instant::ZERO,
                 unix_secs: unix_time_at_zero.as_secs(),
             }),
+            ..tundra::services::http::HttpConfig::default()
         }
     }
 }

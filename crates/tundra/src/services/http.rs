@@ -4,7 +4,8 @@
 //! Per accepted connection, every poll:
 //!
 //! 1. the timer: when [`ServerConnection::poll_at`] has passed, `on_timeout` (408 for
-//!    a slowloris head, close for an idle keep-alive connection);
+//!    a slowloris head, close for an idle keep-alive connection, and a reset for a
+//!    peer that has not read a byte of our output for the idle timeout);
 //! 2. output first: what `poll_transmit` has goes into the TCP send buffer and
 //!    `consume` is told how much was taken, so a full buffer is backpressure;
 //! 3. input while the connection `wants_input` (a client pipelining faster than we
@@ -45,6 +46,9 @@ pub struct HttpConfig {
     /// Time a client has to send a whole request head before 408 (the slowloris
     /// defence, `--http-header-timeout`).
     pub header_timeout: Duration,
+    /// Time a connection may sit without progress (no request started, or not a byte
+    /// of output taken by the peer) before it is closed (`--http-idle-timeout`).
+    pub idle_timeout: Duration,
     /// The wall clock for `Date` (RFC 9110 §6.6.1); `None` sends no `Date`, which keeps
     /// a session deterministic for replay.
     pub wall_clock: Option<WallClock>,
@@ -55,6 +59,7 @@ impl Default for HttpConfig {
         HttpConfig {
             www: None,
             header_timeout: ServerConfig::default().header_timeout,
+            idle_timeout: ServerConfig::default().idle_timeout,
             wall_clock: None,
         }
     }
@@ -221,6 +226,7 @@ fn server(live: &Live, config: HttpConfig) -> Server {
     Server {
         config: ServerConfig {
             header_timeout: config.header_timeout,
+            idle_timeout: config.idle_timeout,
             wall_clock: config.wall_clock,
             ..ServerConfig::default()
         },
@@ -238,8 +244,17 @@ fn serve(
 ) -> Outcome {
     let mut did = false;
     if conn.http.poll_at().is_some_and(|t| now >= t) {
+        let stalled = tcp.send_capacity_left() == 0;
         conn.http.on_timeout(now);
         did = true;
+        if stalled && conn.http.wants_close() {
+            // The peer took not a byte of our output for the whole idle timeout (a
+            // zero window, or a slow-read attack): a FIN would only queue behind the
+            // full send buffer and keep it alive. Reset, and free it now.
+            log::info!(target: "tundra::http", "{:?}: peer stopped reading; reset", conn.peer);
+            tcp.abort();
+            return Outcome::Gone;
+        }
     }
     let Some(sent) = flush(conn, tcp, now) else {
         return Outcome::Gone;

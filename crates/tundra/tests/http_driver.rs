@@ -1,0 +1,254 @@
+//! The web server's driver (`services/http.rs`) between two of our own stacks joined
+//! in memory, on a virtual clock: what happens at the TCP level when an HTTP client
+//! misbehaves, deterministically and without root. The real-peer versions of these
+//! conversations are in `e2e_http.rs`.
+
+use std::net::SocketAddrV4;
+
+use tundra::services::http::{HttpConfig, HttpService, HTTP_PORT};
+use tundra_core::{Duration, Instant};
+use tundra_stack::{Config, Interface, Medium};
+use tundra_tcp::{CloseReason, ConnHandle, RecvError, State};
+
+/// The server (with the web service) and a client stack, and the clock.
+struct Pair {
+    server: Interface,
+    client: Interface,
+    http: HttpService,
+    now: Instant,
+}
+
+impl Pair {
+    fn new(config: HttpConfig) -> Pair {
+        let stack = |addr: &str, seed| {
+            let mut c = Config::new(Medium::Ip, addr.parse().unwrap());
+            c.seed = seed;
+            Interface::new(c, 1500)
+        };
+        let mut server = stack("10.0.0.2/24", 1);
+        let client = stack("10.0.0.1/24", 2);
+        let http = HttpService::start(&mut server, config);
+        Pair {
+            server,
+            client,
+            http,
+            now: Instant::ZERO,
+        }
+    }
+
+    /// Moves frames both ways and lets the service work until nothing moves.
+    fn settle(&mut self) {
+        for _ in 0..10_000 {
+            let mut moved = false;
+            self.server.poll(self.now);
+            self.client.poll(self.now);
+            while let Some(frame) = self.server.dequeue() {
+                self.client.receive(self.now, &frame);
+                moved = true;
+            }
+            while let Some(frame) = self.client.dequeue() {
+                self.server.receive(self.now, &frame);
+                moved = true;
+            }
+            moved |= self.http.poll(self.now, &mut self.server);
+            if !moved {
+                return;
+            }
+        }
+        panic!("the pair never settled");
+    }
+
+    /// Settles, then jumps the clock to the next timer of either stack or the service
+    /// (at most `limit` later).
+    fn advance(&mut self, limit: Duration) {
+        self.settle();
+        let next = [
+            self.server.poll_at(),
+            self.client.poll_at(),
+            self.http.poll_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|&t| t > self.now)
+        .min()
+        .unwrap_or(self.now + limit);
+        self.now = next.min(self.now + limit);
+        self.settle();
+    }
+
+    /// A client connection to port 80, established, with `request` sent.
+    fn connect_and_send(&mut self, request: &[u8]) -> ConnHandle {
+        let local = self.client.address();
+        let remote = SocketAddrV4::new(self.server.address(), HTTP_PORT);
+        let h = self.client.tcp().connect(self.now, local, remote).unwrap();
+        self.settle();
+        let conn = self.client.tcp().connection_mut(h).unwrap();
+        assert_eq!(conn.state(), State::Established);
+        assert_eq!(conn.send(request), Ok(request.len()));
+        self.settle();
+        h
+    }
+
+    /// Reads everything the client connection has: (bytes, end of stream seen).
+    fn read_all(&mut self, h: ConnHandle) -> (Vec<u8>, bool) {
+        let mut got = Vec::new();
+        let mut buf = vec![0; 65536];
+        let conn = self.client.tcp().connection_mut(h).unwrap();
+        loop {
+            match conn.recv(&mut buf) {
+                Ok(0) => return (got, true),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(RecvError::WouldBlock) => return (got, false),
+                Err(e) => panic!("recv: {e}"),
+            }
+        }
+    }
+
+    /// The server's TCP connections that are neither listeners nor in TIME-WAIT.
+    fn server_connections(&self) -> Vec<String> {
+        self.server
+            .tcp_ref()
+            .sockets()
+            .into_iter()
+            .filter(|s| s.handle.is_some() && s.state != State::TimeWait)
+            .map(|s| s.to_string())
+            .collect()
+    }
+}
+
+/// A client that asks for 100 MiB and stops reading (a slow-read attack) fills its
+/// window and our send buffer. After the idle timeout without a byte taken, the server
+/// resets and forgets the connection: a FIN would only queue behind the full buffer
+/// and keep it alive. The reset's sequence number lies past the client's closed window
+/// (after our zero-window probes), so the client drops it, as RFC 9293 §3.10.7.4 says;
+/// when it reads again, its window update meets no connection and draws the reset
+/// that ends it.
+#[test]
+fn a_client_that_stops_reading_is_reset_after_the_idle_timeout() {
+    let idle = Duration::from_secs(5);
+    let mut pair = Pair::new(HttpConfig {
+        idle_timeout: idle,
+        ..HttpConfig::default()
+    });
+    let h = pair.connect_and_send(b"GET /big?size=100M HTTP/1.1\r\nHost: x\r\n\r\n");
+    let stalled_at = pair.now;
+    while !pair.server_connections().is_empty() {
+        assert!(
+            pair.now < stalled_at + Duration::from_secs(60),
+            "never given up: {:?}",
+            pair.server_connections()
+        );
+        pair.advance(Duration::from_secs(1));
+    }
+    let waited = pair.now - stalled_at;
+    assert!(
+        waited >= idle && waited < idle + Duration::from_secs(2),
+        "given up after {waited}, the idle timeout is {idle}"
+    );
+
+    // The client wakes up and reads: the head and a prefix of the pattern, then the
+    // reset.
+    let mut got = Vec::new();
+    let mut buf = vec![0; 65536];
+    let reason = loop {
+        match pair.client.tcp().connection_mut(h).unwrap().recv(&mut buf) {
+            Ok(0) => panic!("a clean end of stream after {} bytes", got.len()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(RecvError::WouldBlock) => pair.advance(Duration::from_secs(1)),
+            Err(RecvError::Closed(reason)) => break reason,
+            Err(e) => panic!("recv: {e}"),
+        }
+        assert!(
+            pair.now < stalled_at + Duration::from_secs(60),
+            "never reset"
+        );
+    };
+    assert_eq!(reason, CloseReason::Reset);
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let body = &got[head_end..];
+    let pattern: Vec<u8> = (0..body.len() as u64)
+        .map(tundra::services::tcp::chargen_byte)
+        .collect();
+    assert!(
+        body == pattern.as_slice(),
+        "the bytes before the reset are in order"
+    );
+    assert!(
+        body.len() < 1 << 20,
+        "only what the buffers held: {}",
+        body.len()
+    );
+}
+
+/// RFC 9112 §9.6 lingering close: the client asks for 1 MiB with `Connection: close`
+/// and, while the answer is still on its way, sends more requests that the server will
+/// never read. Closing over unread data would make TCP reset, and the reset would
+/// destroy the end of the answer; the driver reads and drops that input first, so the
+/// client gets all 1 MiB and then a FIN.
+#[test]
+fn a_close_after_the_last_response_is_a_fin_despite_unread_input() {
+    let mut pair = Pair::new(HttpConfig::default());
+    let h =
+        pair.connect_and_send(b"GET /big?size=1M HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    // The client has not read yet: the answer waits in its window and our buffers.
+    let more = b"GET /big?size=1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
+    let conn = pair.client.tcp().connection_mut(h).unwrap();
+    assert_eq!(conn.send(&more), Ok(more.len()));
+    pair.settle();
+
+    let mut got = Vec::new();
+    let mut buf = vec![0; 65536];
+    loop {
+        match pair.client.tcp().connection_mut(h).unwrap().recv(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(RecvError::WouldBlock) => pair.advance(Duration::from_secs(1)),
+            Err(e) => panic!("recv after {} bytes: {e}", got.len()),
+        }
+        assert!(pair.now < Instant::from_secs(30), "stuck");
+    }
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert_eq!(
+        got.len() - head_end,
+        1 << 20,
+        "the whole body, then the FIN"
+    );
+    pair.client.tcp().connection_mut(h).unwrap().close();
+    for _ in 0..5 {
+        pair.advance(Duration::from_secs(1));
+    }
+    assert!(
+        pair.server_connections().is_empty(),
+        "{:?}",
+        pair.server_connections()
+    );
+}
+
+/// The header timeout reaches the driver through `Services::poll_at`: a head that
+/// never finishes gets 408 when the timer fires, with nothing else happening.
+#[test]
+fn an_unfinished_head_gets_408_when_the_header_timeout_fires() {
+    let timeout = Duration::from_secs(3);
+    let mut pair = Pair::new(HttpConfig {
+        header_timeout: timeout,
+        ..HttpConfig::default()
+    });
+    let started = pair.now;
+    let h = pair.connect_and_send(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a");
+    assert_eq!(
+        pair.http.poll_at(),
+        Some(started + timeout),
+        "the service asks to be woken when the head's time is up"
+    );
+    pair.advance(Duration::from_secs(10));
+    assert_eq!(pair.now, started + timeout, "woken exactly then");
+    let (got, eof) = pair.read_all(h);
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{text}"
+    );
+    assert!(eof);
+}
