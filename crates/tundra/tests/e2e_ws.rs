@@ -305,3 +305,29 @@ fn tundra_ws_client_against_python_echo_server() {
     );
     assert!(err.contains("* closed: 1000"), "{err}");
 }
+
+/// A chat member that stops reading (its socket buffer is 4 KiB) while another says
+/// 2000 lines of 900 bytes: the room disconnects it with 1008 "too slow" once its
+/// bounded queue overflows, and a third member gets every line, in order, and the
+/// leave notice.
+#[test]
+fn slow_chat_reader_is_disconnected_and_the_others_lose_nothing() {
+    let _s = serial();
+    let stack = Stack::start("wsslow");
+    let v = stack.ws_peer("slow", "/chat");
+    println!("ws_peer slow: {v}");
+    assert_eq!(v["watcher_said"], 2000);
+    assert_eq!(v["watcher"], serde_json::json!(["* slow left"]), "{v}");
+    assert_eq!(
+        v["slow_close"],
+        serde_json::json!([1008, "too slow"]),
+        "{v}"
+    );
+    let got = v["slow_got"].as_u64().unwrap();
+    assert!(
+        got < 2000,
+        "the slow member got {got} lines: it was not slow"
+    );
+    let log = stack.stop();
+    assert!(log.contains("chat kick 1008"), "{log}");
+}

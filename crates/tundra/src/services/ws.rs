@@ -35,6 +35,13 @@ use tundra_tcp::{ConnHandle, Connection, RecvError};
 /// others.
 const READ_SLICE: usize = 256 * 1024;
 
+/// Bytes read from one chat member per poll: every line read is queued for every
+/// member before the room's lines move on at the end of the poll, so one poll must
+/// not read more lines than a member's queue holds (256 KiB read at once would be
+/// ~290 lines of 900 bytes, over the 256-line queue, and would kick readers that are
+/// not slow at all). 16 KiB is about 18 such lines.
+const CHAT_READ_SLICE: usize = 16 * 1024;
+
 /// Adds `GET /echo`, `GET /chat` (WebSocket handshakes) and `GET /chat.html` (the
 /// chat page) to `router`.
 pub fn add_routes(router: Router) -> Router {
@@ -228,7 +235,10 @@ fn serve(
         conn.ws.on_timeout(now);
         did = true;
     }
-    let mut budget = READ_SLICE;
+    let mut budget = match conn.kind {
+        Kind::Echo => READ_SLICE,
+        Kind::Chat(_) | Kind::Refused => CHAT_READ_SLICE,
+    };
     loop {
         match flush(conn, tcp) {
             Some(d) => did |= d,

@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import sys
+import time
 
 from websockets.sync.client import connect
 
@@ -49,6 +50,87 @@ def chat(url):
     return out
 
 
+def slow(url):
+    """Three members: `slow` stops reading (a 4 KiB socket receive buffer), `fast`
+    says 2000 lines of 900 bytes, `watcher` reads everything."""
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    n, size = 2000, 900
+    u = urlsplit(url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((u.hostname, u.port or 80))
+    out = {"watcher": [], "fast_received": 0}
+    s = connect(url, sock=sock, open_timeout=10)
+    s.recv(timeout=10)
+    s.send("/nick slow")
+    s.recv(timeout=10)
+    f = connect(url, open_timeout=10)
+    f.recv(timeout=10)
+    f.send("/nick fast")
+    f.recv(timeout=10)
+    w = connect(url, open_timeout=10)
+    w.recv(timeout=10)
+    w.send("/nick watcher")
+    w.recv(timeout=10)
+    f.recv(timeout=10)  # * watcher joined
+
+    def fast_reader():
+        try:
+            while True:
+                f.recv(timeout=30)
+                out["fast_received"] += 1
+        except Exception:
+            pass
+
+    def watcher_reader():
+        lines = out["watcher"]
+        seen_left = False
+        said = 0
+        try:
+            while not (seen_left and said == n):
+                m = w.recv(timeout=30)
+                if m == "* slow left":
+                    seen_left = True
+                    lines.append(m)
+                elif m.startswith("fast: "):
+                    if m != "fast: " + ("%04d " % said).ljust(size, "x"):
+                        lines.append("out of order: " + m[:20])
+                    said += 1
+                else:
+                    lines.append(m)
+        except Exception as e:
+            lines.append("watcher: " + str(e))
+        out["watcher_said"] = said
+
+    threading.Thread(target=fast_reader, daemon=True).start()
+    watcher = threading.Thread(target=watcher_reader)
+    watcher.start()
+    # Paced (50 lines, then 20 ms) so that members that do read keep up; the slow one
+    # falls behind whatever the pace.
+    for i in range(n):
+        f.send(("%04d " % i).ljust(size, "x"))
+        if i % 50 == 49:
+            time.sleep(0.02)
+    watcher.join()
+    # The slow member now reads: its backlog, then the server's Close.
+    got = 0
+    try:
+        while True:
+            s.recv(timeout=30)
+            got += 1
+    except Exception:
+        pass
+    out["slow_got"] = got
+    rcvd = s.protocol.close_rcvd
+    out["slow_close"] = [rcvd.code, rcvd.reason] if rcvd else None
+    f.close()
+    w.close()
+    return out
+
+
 def serve(host, port):
     from websockets.sync.server import serve as ws_serve
 
@@ -65,4 +147,4 @@ if __name__ == "__main__":
         serve(sys.argv[2], int(sys.argv[3]))
         sys.exit(0)
     mode, url = sys.argv[1], sys.argv[2]
-    print(json.dumps(echo(url) if mode == "echo" else chat(url)))
+    print(json.dumps({"echo": echo, "chat": chat, "slow": slow}[mode](url)))
