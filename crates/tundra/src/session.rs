@@ -311,3 +311,96 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> StackParams {
+        StackParams {
+            medium: "ethernet".to_string(),
+            address: "10.0.0.2/24".to_string(),
+            mac: "02:00:00:00:00:02".to_string(),
+            gateway: Some("10.0.0.1".to_string()),
+            seed: 1,
+            mtu: 1500,
+            services: DEFAULT_SERVICES.to_string(),
+            time_base_us: 1_795_749_377_053_740,
+            www: None,
+            http_header_timeout_us: None,
+        }
+    }
+
+    /// The timeline's first line is one flat JSON object (docs/replay.md), and a line
+    /// written before `www` and the head timeout existed still reads.
+    #[test]
+    fn header_line_is_flat_json_and_reads_back() {
+        let header = TimelineHeader {
+            tundra_replay: TIMELINE_VERSION,
+            params: params(),
+        };
+        let line = serde_json::to_string(&header).unwrap();
+        assert_eq!(
+            line,
+            "{\"tundra_replay\":1,\"medium\":\"ethernet\",\"address\":\"10.0.0.2/24\",\
+             \"mac\":\"02:00:00:00:00:02\",\"gateway\":\"10.0.0.1\",\"seed\":1,\"mtu\":1500,\
+             \"services\":\"demo\",\"time_base_us\":1795749377053740,\"www\":null,\
+             \"http_header_timeout_us\":null}"
+        );
+        assert_eq!(
+            serde_json::from_str::<TimelineHeader>(&line).unwrap(),
+            header
+        );
+        let old = "{\"tundra_replay\":1,\"medium\":\"ip\",\"address\":\"10.0.0.2/24\",\
+                   \"mac\":\"02:00:00:00:00:02\",\"gateway\":null,\"seed\":1,\"mtu\":1500,\
+                   \"services\":\"demo\",\"time_base_us\":7}";
+        let old: TimelineHeader = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (old.params.www, old.params.http_header_timeout_us),
+            (None, None)
+        );
+    }
+
+    /// Empty rounds are written as `{}`, so idle turns cost a few bytes.
+    #[test]
+    fn idle_turns_are_short() {
+        let turn = Turn {
+            at: 200_200,
+            rounds: vec![Round::default()],
+        };
+        assert_eq!(
+            serde_json::to_string(&turn).unwrap(),
+            "{\"at\":200200,\"rounds\":[{}]}"
+        );
+    }
+
+    /// The configuration comes from `Config::new` plus what the command line sets.
+    #[test]
+    fn config_is_config_new_with_the_command_line_applied() {
+        let config = params().config().unwrap();
+        let defaults = Config::new(Medium::Ethernet, "10.0.0.2/24".parse().unwrap());
+        assert_eq!(config.medium, Medium::Ethernet);
+        assert_eq!(config.gateway, Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(config.seed, 1);
+        assert_eq!(config.ttl, defaults.ttl);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let bad = StackParams {
+            medium: "token-ring".to_string(),
+            ..params()
+        };
+        assert_eq!(bad.config().unwrap_err().what, "medium");
+        let bad = StackParams {
+            mac: "02:00".to_string(),
+            ..params()
+        };
+        assert_eq!(bad.config().unwrap_err().what, "MAC address");
+        let bad = StackParams {
+            services: "none".to_string(),
+            ..params()
+        };
+        assert_eq!(bad.config().unwrap_err().what, "services");
+    }
+}
