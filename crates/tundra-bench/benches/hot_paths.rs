@@ -172,7 +172,7 @@ fn tcp_receive(c: &mut Criterion) {
                     .collect();
                 let start = StdInstant::now();
                 for seg in &segments {
-                    st.now = st.now + tundra_core::Duration::from_micros(10);
+                    st.now += tundra_core::Duration::from_micros(10);
                     st.ep.receive(st.now, KERNEL, STACK, seg);
                     let conn = st.ep.connection_mut(st.conn).expect("still open");
                     let got = conn.recv(&mut buf).expect("in-order data is readable");
