@@ -44,8 +44,14 @@ pub struct TcpConfig {
     pub window_scaling: bool,
     /// Offer and accept timestamps (RFC 7323 §3). Default on.
     pub timestamps: bool,
-    /// Offer and accept SACK (RFC 2018). Default on.
+    /// Offer and accept SACK (RFC 2018). Default on. With SACK, loss recovery uses the
+    /// scoreboard (RFC 6675), RACK (RFC 8985) and PRR (RFC 6937); without it, NewReno
+    /// (RFC 5681, RFC 6582).
     pub sack: bool,
+    /// Send tail loss probes (RFC 8985 §7) on SACK connections, so the loss of the
+    /// last segments of a flight is repaired by fast recovery rather than by the
+    /// retransmission timeout. Default on.
+    pub tail_loss_probe: bool,
     /// Keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6): off unless set.
     pub keepalive: Option<Keepalive>,
     /// RFC 5961 §7: at most this many challenge ACKs per connection per second.
@@ -71,6 +77,7 @@ impl Default for TcpConfig {
             window_scaling: true,
             timestamps: true,
             sack: true,
+            tail_loss_probe: true,
             keepalive: None,
             challenge_ack_limit: 10,
         }

@@ -115,7 +115,8 @@ pub struct SocketInfo {
     pub cwnd: usize,
     /// Slow-start threshold in bytes (`usize::MAX` until the first loss).
     pub ssthresh: usize,
-    /// Sender MSS.
+    /// Sender MSS: the payload of a full segment, the unit `cwnd:` and `ssthresh:`
+    /// are shown in (SMSS less the timestamp option, as `ss` shows it).
     pub mss: usize,
     /// Segments retransmitted.
     pub retransmits: u64,
@@ -551,7 +552,7 @@ impl Endpoint {
                 rto: c.rto(),
                 cwnd: c.cwnd(),
                 ssthresh: c.ssthresh(),
-                mss: c.mss(),
+                mss: c.send_mss(),
                 retransmits: c.stats().retransmits,
             });
         }

@@ -3,7 +3,8 @@
 //! Heads up! Read these first: RFC 9293 (the protocol, §3.10 event processing), RFC 6298
 //! (retransmission timer), RFC 5681 and RFC 6582 (congestion control, NewReno), RFC 7323
 //! (window scaling, timestamps, PAWS), RFC 5961 (blind in-window attacks), RFC 6528
-//! (initial sequence numbers), RFC 6928 (initial window), RFC 2018 (SACK).
+//! (initial sequence numbers), RFC 6928 (initial window), RFC 2018 (SACK), RFC 6675
+//! (SACK-based loss recovery), RFC 8985 (RACK-TLP), RFC 6937 (PRR).
 //!
 //! - [`seq`]: sequence numbers with wrapping comparison (RFC 9293 §3.4).
 //! - [`repr`]: a parsed segment ([`TcpRepr`]) and its options.
@@ -12,8 +13,9 @@
 //! - [`connection`]: one connection, the RFC 9293 state machine ([`Connection`]).
 //! - [`endpoint`]: the TCP layer of a stack: listeners with backlogs, active opens,
 //!   demultiplexing, RSTs for closed ports ([`Endpoint`]).
-//! - [`config`], [`send_buffer`], [`reassembly`], [`rtt`], [`congestion`], [`isn`]:
-//!   the parts a connection is built from.
+//! - [`config`], [`send_buffer`], [`reassembly`], [`rtt`], [`congestion`], [`isn`],
+//!   [`sack`] (the scoreboard), [`rack`] (RACK-TLP): the parts a connection is built
+//!   from.
 
 #![forbid(unsafe_code)]
 
@@ -24,6 +26,7 @@ pub mod counters;
 pub mod endpoint;
 pub mod isn;
 pub mod options;
+pub mod rack;
 pub mod reassembly;
 pub mod repr;
 pub mod rtt;

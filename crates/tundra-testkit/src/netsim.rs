@@ -51,6 +51,19 @@ struct InFlight {
     bytes: Vec<u8>,
 }
 
+/// One segment as the link saw it (see [`Pair::capture`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// When it was sent.
+    pub at: Instant,
+    /// Sent by A (towards B).
+    pub from_a: bool,
+    /// The link dropped it.
+    pub dropped: bool,
+    /// The TCP segment.
+    pub bytes: Vec<u8>,
+}
+
 /// Two endpoints, A and B, and the link between them.
 #[derive(Debug)]
 pub struct Pair {
@@ -74,6 +87,9 @@ pub struct Pair {
     pub reordered: u64,
     /// Segments delivered.
     pub delivered: u64,
+    /// When `Some`, every segment either side sends is recorded here (a capture, for
+    /// tests that look at the conversation).
+    pub capture: Option<Vec<Captured>>,
 }
 
 impl Pair {
@@ -97,6 +113,7 @@ impl Pair {
             duplicated: 0,
             reordered: 0,
             delivered: 0,
+            capture: None,
         }
     }
 
@@ -113,7 +130,16 @@ impl Pair {
             depart = start + tx;
             self.busy_until[dir] = depart;
         }
-        if self.chance(self.link.loss) {
+        let drop = self.chance(self.link.loss);
+        if let Some(cap) = self.capture.as_mut() {
+            cap.push(Captured {
+                at: self.now,
+                from_a: to_b,
+                dropped: drop,
+                bytes: bytes.to_vec(),
+            });
+        }
+        if drop {
             self.dropped += 1;
             return;
         }

@@ -36,7 +36,7 @@
 //! | `state ESTABLISHED` | the connection's state (RFC names) |
 //! | `event Connected` ... | that event is pending (`Closed(Reset)` etc.) |
 //! | `nothing` | no segment goes out now (also checked before every `<` line) |
-//! | `check cwnd N` etc. | `cwnd`, `ssthresh`, `rto` (s), `srtt` (s), `sendq`, `recvq`, `sndwnd`, `mss`, `flight` |
+//! | `check cwnd N` etc. | `cwnd`, `ssthresh`, `rto` (s), `srtt` (s), `sendq`, `recvq`, `sndwnd`, `mss`, `flight`, `pipe` |
 //! | `stat NAME N` | a [`tundra_tcp::ConnStats`] counter, e.g. `stat retransmits 1` |
 
 use core::fmt::{self, Write as _};
@@ -352,6 +352,9 @@ impl TcpScript {
                     "retransmits" => st.retransmits,
                     "fast_retransmits" => st.fast_retransmits,
                     "sack_retransmits" => st.sack_retransmits,
+                    "lost_retransmits" => st.lost_retransmits,
+                    "tail_loss_probes" => st.tail_loss_probes,
+                    "tlp_recoveries" => st.tlp_recoveries,
                     "rto_expirations" => st.rto_expirations,
                     "challenge_acks" => st.challenge_acks,
                     "challenge_acks_suppressed" => st.challenge_acks_suppressed,
@@ -391,6 +394,7 @@ impl TcpScript {
             "sndwnd" => c.send_window().to_string(),
             "mss" => c.mss().to_string(),
             "flight" => c.bytes_in_flight().to_string(),
+            "pipe" => c.pipe().to_string(),
             other => return Err(format!("unknown check {other}")),
         };
         if actual != value {

@@ -227,7 +227,7 @@ fn rfc6675_sack_recovery_resends_second_hole_early() {
     t.run(&format!(
         "0.000 < S 0:0(0) win 65535 <mss 1460,sackOK>
          0.000 > S. 0:0(0) ack 1 <mss 1460,sackOK>
-         0.000 < . 1:1(0) ack 1 win 65535
+         0.010 < . 1:1(0) ack 1 win 65535
          0.100 send 14600
          {}
          0.110 < . 1:1(0) ack 1461 win 65535
@@ -259,7 +259,7 @@ fn rfc6675_2_sack_dupacks_counted_despite_window_change() {
     t.run(
         "0.000 < S 0:0(0) win 65535 <mss 1460,sackOK>
          0.000 > S. 0:0(0) ack 1 <mss 1460,sackOK>
-         0.000 < . 1:1(0) ack 1 win 65535
+         0.010 < . 1:1(0) ack 1 win 65535
          0.100 send 7300
          +0 > . 1:1461(1460) ack 1
          +0 > . 1461:2921(1460) ack 1

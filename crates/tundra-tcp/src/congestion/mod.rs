@@ -1,13 +1,17 @@
 //! Congestion control behind a trait, so CUBIC (RFC 9438) can follow NewReno.
 //!
 //! The connection does loss *detection* (duplicate ACK counting, the NewReno recovery
-//! point of RFC 6582, the retransmission timer) and calls these hooks; an algorithm
-//! only decides the congestion window (cwnd) and slow-start threshold (ssthresh).
-//! All sizes are in bytes; `mss` is the sender MSS (SMSS of RFC 5681).
+//! point of RFC 6582, SACK and RACK, the retransmission timer) and calls these hooks;
+//! an algorithm only decides the congestion window (cwnd) and slow-start threshold
+//! (ssthresh). With SACK, the window during fast recovery is set by Proportional Rate
+//! Reduction ([`Prr`], RFC 6937) through [`CongestionControl::set_window`], whatever
+//! the algorithm. All sizes are in bytes; `mss` is the sender MSS (SMSS of RFC 5681).
 
 mod newreno;
+mod prr;
 
 pub use newreno::NewReno;
+pub use prr::Prr;
 
 use tundra_core::Instant;
 
@@ -48,6 +52,10 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// The connection was idle for more than an RTO (RFC 5681 §4.1): restart from
     /// the restart window.
     fn on_idle_restart(&mut self, mss: usize);
+
+    /// Sets cwnd outright: PRR during SACK-based fast recovery (RFC 6937 §3
+    /// "cwnd = pipe + sndcnt", and "cwnd = ssthresh" at its end).
+    fn set_window(&mut self, cwnd: usize);
 
     /// A short name for socket tables (`newreno`, `cubic`).
     fn name(&self) -> &'static str;

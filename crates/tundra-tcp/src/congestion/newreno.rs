@@ -97,6 +97,11 @@ impl CongestionControl for NewReno {
         self.cwnd = self.cwnd.min(initial_window(mss));
     }
 
+    fn set_window(&mut self, cwnd: usize) {
+        self.cwnd = cwnd;
+        self.acked_in_ca = 0;
+    }
+
     fn name(&self) -> &'static str {
         "newreno"
     }

@@ -409,65 +409,54 @@ impl Connection {
     }
 
     /// Fifth step for ESTABLISHED and the states after it: advance SND.UNA, feed the
-    /// RTT estimator and congestion control, detect duplicate ACKs, update the window.
+    /// RTT estimator, the scoreboard and congestion control, detect duplicate ACKs and
+    /// losses (see [`super::recovery`]), update the window.
     fn process_ack(&mut self, now: Instant, seg: &TcpRepr<'_>, ack: SeqNumber) {
-        let mss = self.eff_mss();
         let peer_wnd = (seg.window_len as usize) << self.snd_wscale;
-        // RFC 6675 §2: with SACK, an ACK is a duplicate when it SACKs octets that were
-        // not SACKed before, whatever its window says (a receiver such as Linux shrinks
-        // its window while it holds out-of-order data, which would hide every duplicate
-        // behind RFC 5681's "same window" condition).
-        let mut sacks_new_data = false;
-        if self.sack_enabled {
-            for &(left, right) in seg.options.sack_blocks.iter().flatten() {
-                if left < right && right <= self.snd_max && self.sack_high.is_none_or(|h| right > h)
-                {
-                    self.sack_high = Some(right);
-                    sacks_new_data = true;
-                }
-            }
-        }
+        let una_before = self.snd_una;
+        let mut data_acked = 0;
+        let mut delivered = 0;
         if ack > self.snd_una {
             // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any
             // segments on the retransmission queue that are thereby entirely
             // acknowledged are removed."
-            let acked = ack - self.snd_una;
-            let mut data_acked = 0;
             if ack > self.buf_seq {
                 data_acked = (ack - self.buf_seq).min(self.send_buf.len());
                 self.send_buf.ack(data_acked);
                 self.buf_seq += data_acked;
             }
-            let una_before = self.snd_una;
             self.snd_una = ack;
-            self.rexmit_next = self.rexmit_next.max(ack);
             if self.snd_nxt < ack {
                 self.snd_nxt = ack;
             }
+            delivered += self.scoreboard_ack(now, seg, ack);
             self.retries = 0;
             self.take_rtt_sample(now, seg, una_before);
             self.rtt.reset_backoff();
-            if self.in_recovery {
-                if ack >= self.recover {
-                    // RFC 6582 §3.2 step 6: a full acknowledgment ends fast recovery.
-                    self.in_recovery = false;
-                    self.recovery_rexmit = 0;
-                    let flight = self.snd_max - self.snd_una;
-                    self.cc.on_exit_recovery(flight, mss);
-                } else {
-                    // RFC 6582 §3.2 step 5: a partial acknowledgment: retransmit the
-                    // first unacknowledged segment, deflate cwnd, reset the timer.
-                    // With SACK the hole at SND.UNA may already have been resent.
-                    self.retransmit_head = !(self.sack_enabled && self.rexmit_next > ack);
-                    self.recovery_rexmit = self.recovery_rexmit.saturating_sub(acked);
-                    self.cc.on_partial_ack(acked, mss);
-                }
-            } else if data_acked > 0 {
-                // Only data grows the window (the ACK of a SYN or FIN does not).
-                self.cc.on_ack(now, data_acked, mss);
-            }
             self.dupacks = 0;
             self.limited_sent = 0;
+        }
+        // RFC 2018 / RFC 6675 Update(): the SACK blocks.
+        let newly_sacked = self.scoreboard_sack(now, seg);
+        delivered += newly_sacked;
+        // RFC 5681 §2: a duplicate ACK (outstanding data, no data or SYN/FIN in the
+        // segment, same ACK and same window; the running timer marks "outstanding" as
+        // 4.4BSD does, so persist probes don't count). RFC 6675 §2: with SACK, an ACK
+        // that SACKs octets not SACKed before is a duplicate whatever its window says
+        // (a receiver such as Linux shrinks its window while it holds out-of-order
+        // data, which would hide every duplicate behind the "same window" condition).
+        let dup = ack == una_before
+            && self.snd_max > self.snd_una
+            && self.rto_at.is_some()
+            && seg.payload.is_empty()
+            && !seg.flags.syn
+            && !seg.flags.fin
+            && (peer_wnd == self.snd_wnd || newly_sacked > 0);
+        if dup {
+            self.stats.dup_acks += 1;
+            self.dupacks += 1;
+        }
+        if ack > una_before {
             // RFC 6298 §5.2: all outstanding data acknowledged -> stop the timer;
             // §5.3: new data acknowledged -> restart it.
             self.rto_at = if self.snd_una == self.snd_max {
@@ -478,44 +467,8 @@ impl Connection {
             if data_acked > 0 {
                 self.wake(EV_WRITABLE);
             }
-        } else if ack == self.snd_una
-            && self.snd_max > self.snd_una
-            && self.rto_at.is_some()
-            && seg.payload.is_empty()
-            && !seg.flags.syn
-            && !seg.flags.fin
-            && (peer_wnd == self.snd_wnd || sacks_new_data)
-        {
-            // RFC 5681 §2: a duplicate ACK (outstanding data, no data or SYN/FIN in the
-            // segment, same ACK and same window; the running timer marks "outstanding"
-            // as 4.4BSD does, so persist probes don't count).
-            self.stats.dup_acks += 1;
-            self.dupacks += 1;
-            if self.in_recovery {
-                // RFC 5681 §3.2 step 4.
-                self.cc.on_dupack_in_recovery(mss);
-            } else if self.dupacks == 3 && ack >= self.recover {
-                // RFC 5681 §3.2 steps 2-3 and RFC 6582 §3.2 step 2: the third duplicate
-                // ACK, and it covers more than `recover`: fast retransmit, then fast
-                // recovery with recover = the highest sequence number sent.
-                // RFC 3042 §2: segments sent by limited transmit do not count in the
-                // FlightSize that sets ssthresh.
-                let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
-                self.limited_sent = 0;
-                self.recover = self.snd_max;
-                self.in_recovery = true;
-                self.cc.on_enter_recovery(now, flight, mss);
-                self.retransmit_head = true;
-                self.rexmit_next = self.snd_una;
-                self.recovery_rexmit = 0;
-                self.rtt_probe = None;
-                self.stats.fast_retransmits += 1;
-            }
         }
-        if self.sack_enabled {
-            self.scoreboard
-                .update(self.snd_una, self.snd_max, &seg.options.sack_blocks);
-        }
+        self.on_ack_recovery(now, seg, una_before, data_acked, delivered, dup);
         // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated. If
         // (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set
         // SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK."
@@ -545,6 +498,7 @@ impl Connection {
                 let elapsed = self.ts_now(now).wrapping_sub(t.tsecr);
                 if t.tsecr != 0 && (elapsed as i32) >= 0 {
                     self.rtt.sample(Duration::from_millis(elapsed as u64));
+                    self.tlp.on_rtt_sample();
                 }
             }
             return;
@@ -552,6 +506,7 @@ impl Connection {
         if let Some((end, sent_at)) = self.rtt_probe {
             if seg.ack_number.is_some_and(|ack| ack >= end) {
                 self.rtt.sample(now - sent_at);
+                self.tlp.on_rtt_sample();
                 self.rtt_probe = None;
             }
         }

@@ -6,6 +6,8 @@
 //!   segment-arrival steps that [`input`] follows one by one);
 //! - RFC 6298 (retransmission timer), RFC 5681 + RFC 6582 (NewReno), RFC 6928
 //!   (initial window);
+//! - loss recovery with SACK ([`recovery`]): RFC 6675 (scoreboard, pipe, NextSeg),
+//!   RFC 8985 (RACK-TLP), RFC 6937 (proportional rate reduction);
 //! - RFC 7323 (window scale, timestamps, PAWS), RFC 2018 (SACK), RFC 5961 (challenge
 //!   ACKs), RFC 9293 §3.8.6 (window management, SWS avoidance, delayed ACK).
 //!
@@ -22,9 +24,10 @@
 //!   4 - future sequence numbers that are not yet allowed
 //! ```
 //!
-//! Tundra also keeps SND.MAX, the highest sequence number ever sent: after a
-//! retransmission timeout SND.NXT goes back to SND.UNA (go-back-N from the first
-//! unacknowledged byte) while ACKs up to SND.MAX stay acceptable.
+//! Tundra also keeps SND.MAX, the highest sequence number ever sent: it differs from
+//! SND.NXT only by a zero-window probe's octet, which SND.NXT does not cover (RFC 9293
+//! §3.8.6.1). Retransmissions never move SND.NXT: the scoreboard ([`crate::sack`])
+//! records every segment in SND.UNA..SND.NXT and which of them to send again.
 //!
 //! The receive sequence space (Figure 4):
 //!
@@ -49,6 +52,7 @@
 
 mod input;
 mod output;
+mod recovery;
 
 use core::fmt;
 use core::net::SocketAddrV4;
@@ -56,7 +60,8 @@ use core::net::SocketAddrV4;
 use tundra_core::{Duration, Instant};
 
 use crate::config::TcpConfig;
-use crate::congestion::{CongestionControl, NewReno};
+use crate::congestion::{CongestionControl, NewReno, Prr};
+use crate::rack::{Rack, TailLossProbe};
 use crate::reassembly::RecvBuffer;
 use crate::rtt::RttEstimator;
 use crate::sack::Scoreboard;
@@ -232,10 +237,17 @@ pub struct ConnStats {
     pub segments_out: u64,
     /// Segments (or probes) carrying data or SYN/FIN that were sent before.
     pub retransmits: u64,
-    /// Fast retransmissions on three duplicate ACKs (RFC 5681 §3.2).
+    /// Fast retransmissions: entries into fast recovery (RFC 5681 §3.2, RFC 6675 §5).
     pub fast_retransmits: u64,
-    /// Holes resent during fast recovery thanks to SACK information (RFC 6675).
+    /// Further segments resent during SACK-based fast recovery, chosen from the
+    /// scoreboard (RFC 6675 NextSeg, RFC 8985 RACK).
     pub sack_retransmits: u64,
+    /// Retransmissions that were themselves lost, found by RACK (RFC 8985 §6).
+    pub lost_retransmits: u64,
+    /// Tail loss probes sent (RFC 8985 §7).
+    pub tail_loss_probes: u64,
+    /// Losses that a tail loss probe repaired (RFC 8985 §7.4).
+    pub tlp_recoveries: u64,
     /// Retransmission timer expiries (RFC 6298 §5.4).
     pub rto_expirations: u64,
     /// Challenge ACKs sent (RFC 5961 §3, §4, §5).
@@ -265,6 +277,9 @@ impl ConnStats {
         self.retransmits += other.retransmits;
         self.fast_retransmits += other.fast_retransmits;
         self.sack_retransmits += other.sack_retransmits;
+        self.lost_retransmits += other.lost_retransmits;
+        self.tail_loss_probes += other.tail_loss_probes;
+        self.tlp_recoveries += other.tlp_recoveries;
         self.rto_expirations += other.rto_expirations;
         self.challenge_acks += other.challenge_acks;
         self.challenge_acks_suppressed += other.challenge_acks_suppressed;
@@ -292,6 +307,20 @@ const EV_READABLE: u8 = 2;
 const EV_WRITABLE: u8 = 4;
 const EV_PEER_CLOSED: u8 = 8;
 const EV_CLOSED: u8 = 16;
+
+/// Which loss recovery is under way (Linux calls these the congestion states Open,
+/// Recovery and Loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recovery {
+    /// No recovery: normal transmission.
+    Open,
+    /// Fast recovery after loss was detected by ACKs (RFC 5681 §3.2, RFC 6582, RFC
+    /// 6675 §5), until SND.UNA reaches `recover`.
+    Fast,
+    /// After a retransmission timeout, until SND.UNA reaches `recover` (RFC 6582 §4,
+    /// RFC 6675 §5.1: no new fast recovery before that).
+    Timeout,
+}
 
 /// One TCP connection (a TCB). See the module doc for how to drive it.
 #[derive(Debug)]
@@ -350,15 +379,17 @@ pub struct Connection {
     /// RCV.NXT as carried by our last ACK (RFC 7323 §4.3 Last.ACK.sent).
     last_ack_sent: SeqNumber,
     sack_enabled: bool,
-    /// What the peer reported holding above SND.UNA (RFC 2018).
+    /// Every segment in SND.UNA..SND.NXT: SACKed, lost, retransmitted, when sent
+    /// (RFC 6675 §3, RFC 8985 §5.2).
     scoreboard: Scoreboard,
-    /// In SACK recovery: the next sequence number to consider for resending a hole.
-    rexmit_next: SeqNumber,
-    /// Bytes resent from holes during this recovery (counted in the pipe).
-    recovery_rexmit: usize,
-    /// The highest right edge of any SACK block received (RFC 6675 §2 "duplicate
-    /// acknowledgment": one that SACKs octets not SACKed before).
-    sack_high: Option<SeqNumber>,
+    /// RACK state (RFC 8985 §6), used with SACK.
+    rack: Rack,
+    /// Tail loss probe state (RFC 8985 §7), used with SACK.
+    tlp: TailLossProbe,
+    /// Proportional rate reduction of the current SACK fast recovery (RFC 6937).
+    prr: Prr,
+    /// RFC 6675 RescueRxt: `recover` when the last rescue retransmission went out.
+    rescue_rxt: Option<SeqNumber>,
 
     // --- Reliability and congestion control ---
     rtt: RttEstimator,
@@ -368,16 +399,22 @@ pub struct Connection {
     dupacks: u32,
     /// Bytes sent by limited transmit (RFC 3042) since the last new ACK.
     limited_sent: usize,
-    in_recovery: bool,
-    /// RFC 6582 `recover`: SND.MAX when loss recovery last began.
+    recovery: Recovery,
+    /// RFC 6582 `recover` (RFC 6675 RecoveryPoint): SND.MAX when loss recovery last
+    /// began.
     recover: SeqNumber,
-    /// Send one segment from SND.UNA next (fast retransmit / partial ACK).
-    retransmit_head: bool,
+    /// Send the first segment deemed lost next, whatever cwnd says (RFC 5681 §3.2
+    /// fast retransmit, RFC 6582 partial ACK, RFC 6298 §5.4 timeout).
+    rexmit_now: bool,
     retries: u32,
     syn_timed_out: bool,
 
     // --- Timers (RFC 9293 §3.8, RFC 6298) ---
     rto_at: Option<Instant>,
+    /// RACK reordering timer (RFC 8985 §6.2 step 5).
+    reo_at: Option<Instant>,
+    /// Probe timeout of the tail loss probe (RFC 8985 §7.2).
+    tlp_at: Option<Instant>,
     delack_at: Option<Instant>,
     persist_at: Option<Instant>,
     persist_backoff: u32,
@@ -395,6 +432,9 @@ pub struct Connection {
     /// A RST to send: (SEQ, ACK).
     pending_rst: Option<(SeqNumber, Option<SeqNumber>)>,
     send_probe: bool,
+    /// The probe timeout fired: segments of the tail loss probe still to send (RFC
+    /// 8985 §7.3; see `output::plan_data`).
+    send_tlp: u8,
     send_keepalive: bool,
     /// RFC 5961 §7 limiter: start of the current one-second window and count in it.
     challenge_window: (Instant, u32),
@@ -465,20 +505,23 @@ impl Connection {
             last_ack_sent: SeqNumber(0),
             sack_enabled: false,
             scoreboard: Scoreboard::default(),
-            rexmit_next: iss,
-            recovery_rexmit: 0,
-            sack_high: None,
+            rack: Rack::default(),
+            tlp: TailLossProbe::default(),
+            prr: Prr::default(),
+            rescue_rxt: None,
             rtt,
             rtt_probe: None,
             cc: Box::new(NewReno::new(smss)),
             dupacks: 0,
             limited_sent: 0,
-            in_recovery: false,
+            recovery: Recovery::Open,
             recover: iss,
-            retransmit_head: false,
+            rexmit_now: false,
             retries: 0,
             syn_timed_out: false,
             rto_at: None,
+            reo_at: None,
+            tlp_at: None,
             delack_at: None,
             persist_at: None,
             persist_backoff: 0,
@@ -491,6 +534,7 @@ impl Connection {
             unacked_bytes: 0,
             pending_rst: None,
             send_probe: false,
+            send_tlp: 0,
             send_keepalive: false,
             challenge_window: (now, 0),
             events: 0,
@@ -770,6 +814,23 @@ impl Connection {
         self.snd_max - self.snd_una
     }
 
+    /// RFC 6675 §4 pipe: the bytes estimated to be in the network (sent and neither
+    /// acknowledged, SACKed nor deemed lost, plus retransmissions in flight).
+    pub fn pipe(&self) -> usize {
+        self.scoreboard.pipe()
+    }
+
+    /// The largest payload of a data segment: SMSS less the options every segment
+    /// carries (what `ss` shows as `mss`; congestion control counts in these units).
+    pub fn send_mss(&self) -> usize {
+        self.eff_mss()
+    }
+
+    /// Whether fast recovery or timeout recovery is under way.
+    pub fn in_recovery(&self) -> bool {
+        self.recovery != Recovery::Open
+    }
+
     /// This connection's counters.
     pub fn stats(&self) -> &ConnStats {
         &self.stats
@@ -780,12 +841,14 @@ impl Connection {
         &self.config
     }
 
-    /// The earliest timer deadline (retransmission, delayed ACK, persist, keepalive,
-    /// TIME-WAIT), if any timer runs. Pending output is not reported here: call
+    /// The earliest timer deadline (retransmission, RACK reordering, loss probe,
+    /// delayed ACK, persist, keepalive, TIME-WAIT), if any timer runs. Pending output is not reported here: call
     /// [`Connection::poll_transmit`] after every input.
     pub fn poll_at(&self) -> Option<Instant> {
         [
             self.rto_at,
+            self.reo_at,
+            self.tlp_at,
             self.delack_at,
             self.persist_at,
             self.keepalive_at,
@@ -810,6 +873,14 @@ impl Connection {
         if self.rto_at.is_some_and(|t| t <= now) {
             self.on_retransmission_timeout(now);
         }
+        if self.reo_at.is_some_and(|t| t <= now) {
+            self.reo_at = None;
+            self.on_reorder_timeout(now);
+        }
+        if self.tlp_at.is_some_and(|t| t <= now) {
+            self.tlp_at = None;
+            self.on_probe_timeout(now);
+        }
         if self.delack_at.is_some_and(|t| t <= now) {
             self.delack_at = None;
             self.ack_now = true;
@@ -822,50 +893,6 @@ impl Connection {
             let _ = t;
             self.on_keepalive_timer(now);
         }
-    }
-
-    /// RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment, back off,
-    /// restart the timer; RFC 5681 §3.1: collapse cwnd.
-    fn on_retransmission_timeout(&mut self, now: Instant) {
-        self.rto_at = None;
-        if self.snd_max == self.snd_una {
-            return;
-        }
-        let limit = match self.state {
-            State::SynSent | State::SynReceived => self.config.max_syn_retransmissions,
-            _ => self.config.max_retransmissions,
-        };
-        if self.retries >= limit {
-            // RFC 9293 §3.8.3: past R2, close the connection.
-            log::debug!("{}: retransmission limit reached, giving up", self.local);
-            self.enter_closed(CloseReason::TimedOut);
-            return;
-        }
-        self.stats.rto_expirations += 1;
-        self.retries += 1;
-        let flight = self.snd_max - self.snd_una;
-        let mss = self.eff_mss();
-        self.cc
-            .on_retransmission_timeout(flight, mss, self.rtt.backoff() == 0);
-        self.rtt.back_off(); // RFC 6298 §5.5
-                             // RFC 6582 §3.2 step 1 of the timeout case: recover = highest sequence sent.
-        self.recover = self.snd_max;
-        self.in_recovery = false;
-        self.dupacks = 0;
-        // RFC 6675 §5.1: after a timeout the SACK information is not trusted.
-        self.scoreboard.clear();
-        self.recovery_rexmit = 0;
-        self.retransmit_head = false;
-        // Karn's algorithm (RFC 6298 §3): no sample from a retransmitted segment.
-        self.rtt_probe = None;
-        // Go back to SND.UNA; everything beyond is resent as the window allows.
-        self.snd_nxt = self.snd_una;
-        if matches!(self.state, State::SynSent | State::SynReceived) {
-            self.syn_timed_out = true;
-        }
-        // RFC 6298 §5.6: restart the timer (armed again when the retransmission
-        // leaves in `poll_transmit`).
-        let _ = now;
     }
 
     /// Keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6): after `idle` without any
@@ -923,12 +950,15 @@ impl Connection {
         }
         self.close_reason = Some(reason);
         self.rto_at = None;
+        self.reo_at = None;
+        self.tlp_at = None;
         self.delack_at = None;
         self.persist_at = None;
         self.keepalive_at = None;
         self.time_wait_at = None;
         self.ack_now = false;
         self.send_probe = false;
+        self.send_tlp = 0;
         self.send_keepalive = false;
         self.events |= EV_CLOSED;
     }
@@ -939,6 +969,8 @@ impl Connection {
         self.set_state(State::TimeWait);
         self.time_wait_at = Some(now + self.config.msl.saturating_mul(2));
         self.rto_at = None;
+        self.reo_at = None;
+        self.tlp_at = None;
         self.persist_at = None;
         self.keepalive_at = None;
     }

@@ -4,7 +4,8 @@
 
 use tundra_core::Instant;
 
-use super::{scale_for, Connection, State};
+use super::{scale_for, Connection, Recovery, State};
+use crate::rack;
 use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
 
 impl Connection {
@@ -39,10 +40,8 @@ impl Connection {
             State::SynSent => return None,
             _ => {}
         }
-        if self.state != State::SynReceived && self.state != State::TimeWait {
-            if let Some(len_and_seg) = self.data_segment(now, payload) {
-                return Some(len_and_seg);
-            }
+        if let Some(seg) = self.data_segment(now, payload) {
+            return Some(seg);
         }
         if self.send_keepalive {
             // RFC 1122 §4.2.3.6: a keepalive carries SEG.SEQ = SND.NXT-1 and no data;
@@ -109,35 +108,208 @@ impl Connection {
         seg
     }
 
-    /// A segment of data and/or FIN from SND.NXT (or SND.UNA for a fast or partial-ACK
-    /// retransmission), if the windows, Nagle and SWS avoidance allow one now.
+    /// The next segment of data and/or FIN, if the windows, Nagle and SWS avoidance
+    /// allow one now (see [`Connection::plan_data`] for which).
     fn data_segment<'b>(&mut self, now: Instant, payload: &'b mut [u8]) -> Option<TcpRepr<'b>> {
-        if !matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        ) {
+        if !self.sends_data() {
             return None;
         }
-        if self.in_recovery && self.sack_enabled && !self.retransmit_head && !self.send_probe {
-            if let Some((start, len)) = self.next_sack_hole(now, payload.len()) {
-                return Some(self.resend_hole(now, start, len, payload));
+        let options = self.ack_options(now);
+        let max_payload = self
+            .smss
+            .saturating_sub(options.buffer_len())
+            .max(1)
+            .min(payload.len());
+        Some(match self.plan_data(now, max_payload)? {
+            Plan::New(new) => self.send_new(now, new, payload, options),
+            Plan::Resend(start, len, fin, why) => {
+                self.resend(now, start, len, fin, why, payload, options)
+            }
+        })
+    }
+
+    /// What to send next, in RFC 6675 §4 NextSeg's order: a loss probe if its timer
+    /// fired (RFC 8985 §7.3), then what is deemed lost (rule 1), then new data (rule
+    /// 2), then in SACK fast recovery an un-SACKed hole (rule 3) or one rescue
+    /// retransmission (rule 4).
+    fn plan_data(&mut self, now: Instant, max_payload: usize) -> Option<Plan> {
+        let probe = core::mem::take(&mut self.send_probe);
+        if self.send_tlp > 0 {
+            // RFC 8985 §7.3: new data if the receive window allows, else the highest
+            // segment sent. Tundra sends up to two segments of new data (see
+            // `rack::PROBE_SEGMENTS`).
+            let first = self.send_tlp == rack::PROBE_SEGMENTS;
+            self.send_tlp -= 1;
+            if let Some(new) = self.plan_new(now, max_payload, false, true) {
+                self.stats.tail_loss_probes += u64::from(first);
+                return Some(Plan::New(new));
+            }
+            self.send_tlp = 0;
+            // Old data goes again only as the first segment of the first probe since
+            // the last ACK; the backed-off probes that follow an unanswered one carry
+            // new data or nothing (see `rack::TailLossProbe::may_probe`).
+            if let Some(last) = self
+                .scoreboard
+                .last()
+                .copied()
+                .filter(|_| first && self.tlp.may_resend())
+            {
+                let start = if last.len() > max_payload + 1 {
+                    last.end - (max_payload + 1)
+                } else {
+                    last.start
+                };
+                let (len, fin) = self.resend_extent(start, last.end, max_payload);
+                self.stats.tail_loss_probes += 1;
+                return Some(Plan::Resend(start, len, fin, Resend::Probe));
             }
         }
-        let head = self.retransmit_head;
-        let probe = self.send_probe;
-        self.send_probe = false;
-        let start = if head { self.snd_una } else { self.snd_nxt };
-        let buf_end = self.buf_seq + self.send_buf.len();
-        if start > buf_end || (start == buf_end && !self.fin_queued) {
-            self.retransmit_head = false;
+        // Rule 1: resend what is deemed lost, while the pipe leaves room in cwnd (RFC
+        // 6675 §5 step (C)); a fast retransmit or a timeout sends one regardless (RFC
+        // 5681 §3.2 step 2, RFC 6298 §5.4).
+        if let Some((start, end)) = self.scoreboard.next_lost(max_payload + 1) {
+            let (len, fin) = self.resend_extent(start, end, max_payload);
+            if self.rexmit_now || self.send_room(false) >= len + usize::from(fin) {
+                self.rexmit_now = false;
+                return Some(Plan::Resend(start, len, fin, Resend::Lost));
+            }
+            // Everything else waits for the pipe to drain (new data too: rule 1 comes
+            // first).
             return None;
         }
+        self.rexmit_now = false;
+        // Rule 2: new data.
+        if let Some(new) = self.plan_new(now, max_payload, probe, false) {
+            return Some(Plan::New(new));
+        }
+        if self.recovery != Recovery::Fast || !self.sack_enabled {
+            return None;
+        }
+        let room = self.send_room(false);
+        // Rule 3: an un-SACKed hole below the highest SACKed octet, neither deemed lost
+        // nor resent yet.
+        if let Some((start, end)) = self.scoreboard.next_unsacked_hole(max_payload + 1) {
+            let (len, fin) = self.resend_extent(start, end, max_payload);
+            return (room >= len + usize::from(fin)).then_some(Plan::Resend(
+                start,
+                len,
+                fin,
+                Resend::Hole,
+            ));
+        }
+        // Rule 4: "a single rescue retransmission per entry into loss recovery", of the
+        // highest outstanding octets, when nothing else may go.
+        if self.rescue_rxt.is_none_or(|r| self.snd_una > r) {
+            if let Some((start, end)) = self.scoreboard.rescue_candidate(max_payload) {
+                let (len, fin) = self.resend_extent(start, end, max_payload);
+                if room >= len + usize::from(fin) {
+                    self.rescue_rxt = Some(self.recover);
+                    return Some(Plan::Resend(start, len, fin, Resend::Rescue));
+                }
+            }
+        }
+        None
+    }
+
+    /// The room cwnd leaves above the pipe (RFC 6675 §5: "cwnd - pipe"), plus, for new
+    /// data after the first duplicate ACKs without SACK, limited transmit's two
+    /// segments (RFC 3042 §2; with SACK the pipe already discounts what the duplicate
+    /// ACKs SACKed).
+    fn send_room(&self, new_data: bool) -> usize {
+        let limited = if new_data && !self.sack_enabled && self.recovery != Recovery::Fast {
+            self.dupacks.min(2) as usize * self.eff_mss()
+        } else {
+            0
+        };
+        (self.cc.window() + limited).saturating_sub(self.scoreboard.pipe())
+    }
+
+    /// The payload length and FIN flag of a resend of `[start, end)` (FIN counts as
+    /// the octet after the buffered data), at most `max_payload` octets of data.
+    fn resend_extent(&self, start: SeqNumber, end: SeqNumber, max_payload: usize) -> (usize, bool) {
+        let buf_end = self.buf_seq + self.send_buf.len();
+        let data_end = end.min(buf_end);
+        let len = if data_end > start {
+            (data_end - start).min(max_payload)
+        } else {
+            0
+        };
+        let fin = self.fin_queued && end > buf_end && start + len == buf_end;
+        (len, fin)
+    }
+
+    /// Sends `[start, start + len)` (and FIN) again.
+    #[allow(clippy::too_many_arguments)]
+    fn resend<'b>(
+        &mut self,
+        now: Instant,
+        start: SeqNumber,
+        len: usize,
+        fin: bool,
+        why: Resend,
+        payload: &'b mut [u8],
+        mut options: TcpOptions,
+    ) -> TcpRepr<'b> {
         let off = start - self.buf_seq;
-        let unsent = self.send_buf.len() - off;
+        let n = self.send_buf.read_at(off, &mut payload[..len]);
+        debug_assert_eq!(n, len);
+        let buf_end = self.buf_seq + self.send_buf.len();
+        let mut seg = self.header(start, None);
+        seg.flags.fin = fin;
+        // PSH on a segment that reaches the end of the queue, as when first sent.
+        seg.flags.psh = len > 0 && start + len == buf_end;
+        let tsval = options.timestamp.map(|t| t.tsval);
+        self.finish_ack_with(now, &mut seg, &mut options);
+        seg.payload = &payload[..len];
+        let end = start + len + usize::from(fin);
+        self.scoreboard.on_retransmit(start, end, now);
+        self.stats.retransmits += 1;
+        if self.recovery == Recovery::Fast && self.sack_enabled {
+            // The first resend of a SACK recovery is its fast retransmit.
+            if self.prr.sent() > 0 || why != Resend::Lost {
+                self.stats.sack_retransmits += 1;
+            }
+            self.prr.on_sent(end - start);
+        }
+        self.rtt_probe = None; // Karn
+        if why == Resend::Probe {
+            self.after_probe(now, true, tsval);
+        } else if self.rto_at.is_none() {
+            // RFC 6298 §5.1 (and §5.6 after a timeout).
+            self.rto_at = Some(now + self.rtt.rto());
+        }
+        self.persist_at = None;
+        self.last_send = now;
+        seg
+    }
+
+    /// A loss probe went out (RFC 8985 §7.3): remember it and restart the
+    /// retransmission timer ("After attempting to send a loss probe ... the sender
+    /// MUST re-arm the RTO timer, not the PTO timer"), and the probe timer with
+    /// backoff (see [`crate::rack::TailLossProbe::may_probe`]).
+    fn after_probe(&mut self, now: Instant, is_retrans: bool, tsval: Option<u32>) {
+        self.tlp.on_probe(self.snd_nxt, is_retrans, tsval);
+        self.rto_at = Some(now + self.rtt.rto());
+        // The next probe, after twice the wait, if this one goes unanswered.
+        self.arm_tlp(now);
+    }
+
+    /// Rule 2: whether a segment of new data and/or FIN from SND.NXT may go now, given
+    /// the windows, Nagle and SWS avoidance; `probe` is the persist timer's zero-window
+    /// probe, `tlp` a tail loss probe (cwnd and Nagle do not hold it back).
+    fn plan_new(
+        &mut self,
+        now: Instant,
+        max_payload: usize,
+        probe: bool,
+        tlp: bool,
+    ) -> Option<NewData> {
+        let start = self.snd_nxt;
+        let buf_end = self.buf_seq + self.send_buf.len();
+        if start > buf_end || (start == buf_end && !self.fin_queued) {
+            return None;
+        }
+        let unsent = buf_end - start;
         let flight = self.snd_nxt - self.snd_una;
         // RFC 5681 §4.1: after an idle period longer than the RTO, restart from the
         // initial window.
@@ -151,28 +323,16 @@ impl Connection {
         } else {
             0
         };
-        let cwnd_avail = if head {
-            self.eff_mss()
+        let cwnd_avail = if tlp {
+            max_payload
+        } else if self.scoreboard.is_full() {
+            0
         } else {
-            // RFC 3042 (limited transmit): each of the first two duplicate ACKs lets one
-            // new segment out beyond cwnd, so a small window still gets its third
-            // duplicate ACK and a fast retransmit instead of a timeout.
-            let limited = if self.in_recovery || start < self.snd_max {
-                0
-            } else {
-                self.dupacks.min(2) as usize * self.eff_mss()
-            };
-            (self.cc.window() + limited).saturating_sub(flight)
+            self.send_room(true)
         };
-        let mut options = self.ack_options(now);
-        let max_payload = self
-            .smss
-            .saturating_sub(options.buffer_len())
-            .max(1)
-            .min(payload.len());
         let mut len = unsent.min(wnd_avail).min(cwnd_avail).min(max_payload);
         let mut window_probe = false;
-        if probe && wnd_avail == 0 && !head {
+        if probe && wnd_avail == 0 && !tlp {
             // RFC 9293 §3.8.6.1: the persist timer fired on a zero window: send one
             // octet beyond it (or the FIN), which the peer must answer with an ACK.
             // SND.NXT does not move: the byte is sent again once the window opens.
@@ -180,15 +340,17 @@ impl Connection {
             window_probe = true;
         }
         let fin = self.fin_queued && start + len == buf_end && (wnd_avail > len || window_probe);
+        if tlp && (wnd_avail == 0 || (len == 0 && !fin)) {
+            return None;
+        }
         if len == 0 && !fin {
-            self.retransmit_head = false;
             if unsent > 0 || self.fin_queued {
                 self.arm_persist(now);
             }
             return None;
         }
         let new_data = start >= self.snd_max;
-        if new_data && len > 0 && len < max_payload && !fin && !probe && !window_probe {
+        if new_data && len > 0 && len < max_payload && !fin && !probe && !window_probe && !tlp {
             if len == unsent {
                 // RFC 9293 §3.7.4 (Nagle, RFC 896): while data is unacknowledged,
                 // hold a small final segment until the ACK (or a full segment) comes.
@@ -205,20 +367,47 @@ impl Connection {
                 return None;
             }
         }
+        Some(NewData {
+            len,
+            fin,
+            window_probe,
+            tlp,
+        })
+    }
+
+    /// Sends the new data `new` plans, from SND.NXT.
+    fn send_new<'b>(
+        &mut self,
+        now: Instant,
+        new: NewData,
+        payload: &'b mut [u8],
+        mut options: TcpOptions,
+    ) -> TcpRepr<'b> {
+        let NewData {
+            len,
+            fin,
+            window_probe,
+            tlp,
+        } = new;
+        let start = self.snd_nxt;
+        let off = start - self.buf_seq;
+        let unsent = self.send_buf.len() - off;
         let n = self.send_buf.read_at(off, &mut payload[..len]);
         debug_assert_eq!(n, len);
         let mut seg = self.header(start, None);
         seg.flags.fin = fin;
         // PSH on the segment that empties the queue (RFC 9293 §3.9.1, as Linux sets it).
         seg.flags.psh = len > 0 && len == unsent;
+        let tsval = options.timestamp.map(|t| t.tsval);
         self.finish_ack_with(now, &mut seg, &mut options);
         seg.payload = &payload[..len];
 
-        let end = start + len + fin as usize;
-        if !head && !self.in_recovery && self.dupacks > 0 && start >= self.snd_max {
+        let end = start + len + usize::from(fin);
+        if self.recovery != Recovery::Fast && self.dupacks > 0 && !self.sack_enabled {
             self.limited_sent += len;
         }
         if start < self.snd_max {
+            // The octet a zero-window probe carried, sent again.
             self.stats.retransmits += 1;
             self.rtt_probe = None; // Karn
         } else if !self.ts_enabled && self.rtt_probe.is_none() && !window_probe {
@@ -230,84 +419,22 @@ impl Connection {
             self.persist_backoff = self.persist_backoff.saturating_add(1);
             self.arm_persist(now);
         } else {
-            if head {
-                self.retransmit_head = false;
-                if self.snd_nxt < end {
-                    self.snd_nxt = end;
-                }
-                if self.in_recovery {
-                    self.rexmit_next = self.rexmit_next.max(end);
-                    self.recovery_rexmit += len;
-                }
-            } else {
-                self.snd_nxt = end;
+            self.scoreboard.on_send(start, end, now);
+            self.snd_nxt = end;
+            if self.recovery == Recovery::Fast && self.sack_enabled {
+                self.prr.on_sent(end - start);
             }
             // RFC 6298 §5.1: start the timer if it is not running.
             if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
             self.persist_at = None;
-        }
-        self.last_send = now;
-        Some(seg)
-    }
-
-    /// RFC 6675 §4 NextSeg, rule 1 (simplified): during fast recovery with SACK, the
-    /// first hole above what we already resent that is deemed lost (DupThresh * SMSS
-    /// SACKed above it), if the pipe leaves room under ssthresh. Returns (start, len).
-    fn next_sack_hole(&self, now: Instant, room: usize) -> Option<(SeqNumber, usize)> {
-        let mss = self.eff_mss();
-        let threshold = 3 * mss;
-        let from = self.rexmit_next.max(self.snd_una);
-        let (start, end) = self.scoreboard.next_hole(from)?;
-        if !self.scoreboard.is_lost(start, threshold) {
-            return None;
-        }
-        let buf_end = self.buf_seq + self.send_buf.len();
-        let end = end.min(buf_end);
-        if start >= end || start < self.buf_seq {
-            return None;
-        }
-        let max_payload = self
-            .smss
-            .saturating_sub(self.ack_options(now).buffer_len())
-            .max(1)
-            .min(room);
-        let len = (end - start).min(max_payload);
-        // RFC 6675 §4 SetPipe: in flight, less SACKed and lost bytes, plus what we
-        // resent; §5: send while pipe stays within cwnd, which is ssthresh here.
-        let flight = self.snd_nxt - self.snd_una;
-        let pipe = (flight + self.recovery_rexmit)
-            .saturating_sub(self.scoreboard.sacked_bytes())
-            .saturating_sub(self.scoreboard.lost_bytes(self.snd_una, threshold));
-        if pipe + len > self.cc.ssthresh() {
-            return None;
-        }
-        Some((start, len))
-    }
-
-    /// Resends `len` bytes of a hole at `start` (SACK recovery).
-    fn resend_hole<'b>(
-        &mut self,
-        now: Instant,
-        start: SeqNumber,
-        len: usize,
-        payload: &'b mut [u8],
-    ) -> TcpRepr<'b> {
-        let off = start - self.buf_seq;
-        let n = self.send_buf.read_at(off, &mut payload[..len]);
-        debug_assert_eq!(n, len);
-        let mut seg = self.header(start, None);
-        let mut options = self.ack_options(now);
-        self.finish_ack_with(now, &mut seg, &mut options);
-        seg.payload = &payload[..len];
-        self.stats.retransmits += 1;
-        self.stats.sack_retransmits += 1;
-        self.rtt_probe = None; // Karn
-        self.rexmit_next = start + len;
-        self.recovery_rexmit += len;
-        if self.rto_at.is_none() {
-            self.rto_at = Some(now + self.rtt.rto());
+            if tlp {
+                self.after_probe(now, false, tsval);
+            } else {
+                // RFC 8985 §7.2: restart the probe timer after new data.
+                self.arm_tlp(now);
+            }
         }
         self.last_send = now;
         seg
@@ -411,4 +538,34 @@ impl Connection {
         }
         field as u16
     }
+}
+
+/// A planned segment of new data (see [`Connection::plan_new`]).
+#[derive(Debug, Clone, Copy)]
+struct NewData {
+    len: usize,
+    fin: bool,
+    window_probe: bool,
+    tlp: bool,
+}
+
+/// What [`Connection::plan_data`] chose to send.
+#[derive(Debug, Clone, Copy)]
+enum Plan {
+    New(NewData),
+    /// Sequence number, payload length, FIN, why.
+    Resend(SeqNumber, usize, bool, Resend),
+}
+
+/// Why a segment is sent again (for the counters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Deemed lost (RFC 6675 rule 1, RACK, a timeout, a fast retransmit).
+    Lost,
+    /// An un-SACKed hole (RFC 6675 rule 3).
+    Hole,
+    /// The rescue retransmission (RFC 6675 rule 4).
+    Rescue,
+    /// A tail loss probe (RFC 8985 §7.3).
+    Probe,
 }
