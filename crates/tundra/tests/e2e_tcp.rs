@@ -101,12 +101,16 @@ fn clean_path_capture_passes_tshark() {
     let stack = ns.start_stack_with(Link::Tun, Some(&pcap), &log, &[]);
     upload_verified(&ns, 10 << 20, &log);
     download_verified(&ns, 10 << 20);
+    // Two echo connections at once. (Twenty at once — proven by the test above —
+    // burst a thousand frames at us; on a loaded 2-core machine our ACK of each 64 KiB
+    // tail then comes later than Linux's ~2 ms tail-loss-probe timer, and the kernel's
+    // probes would show here as retransmissions without any loss.)
     let out = ns.exec(&[
         "python3",
         tool("tcp_concurrent.py").to_str().unwrap(),
         STACK_ADDR,
         "7",
-        "20",
+        "2",
         "65536",
     ]);
     assert!(out.status.success(), "{}", text(&out));
@@ -159,7 +163,7 @@ fn clean_path_capture_passes_tshark() {
         tshark_count(
             &pcap,
             "tcp.flags.syn == 1 && tcp.flags.ack == 1 && ip.src == 10.0.0.2"
-        ) >= 22
+        ) >= 4
     );
 }
 
