@@ -342,16 +342,17 @@ impl TailLossProbe {
     /// would cost 200 ms or more where the next probe costs a few milliseconds. The
     /// limit and the backoff keep a dead path from drawing more than a handful of
     /// segments before the RTO takes over, and only the first probe may resend old
-    /// data ([`TailLossProbe::may_resend`]).
+    /// data ([`TailLossProbe::first_in_series`]).
     pub fn may_probe(&self) -> bool {
         self.sampled || (self.unanswered > 0 && self.unanswered < PROBE_LIMIT)
     }
 
-    /// Whether this probe may resend old data when there is no new data to send: only
-    /// the first since an ACK delivered data (RFC 8985's one probe). A receiver stalled
-    /// for tens of milliseconds (a busy host) would otherwise see the backed-off probes
-    /// as needless retransmissions; without new data to send, the RTO repairs the tail.
-    pub fn may_resend(&self) -> bool {
+    /// Whether the probe going out is the first since an ACK delivered data (RFC
+    /// 8985's one probe). Only it may resend old data when there is no new data to
+    /// send — a receiver stalled for tens of milliseconds (a busy host) would otherwise
+    /// see the backed-off probes as needless retransmissions — and only it restarts
+    /// the RTO, so the probes that follow cannot postpone the timeout.
+    pub fn first_in_series(&self) -> bool {
         self.unanswered <= 1
     }
 
@@ -558,7 +559,7 @@ mod tests {
             assert!(tlp.may_probe());
             tlp.on_fire();
             assert_eq!(tlp.backoff(), 1 << k);
-            assert_eq!(tlp.may_resend(), k == 1, "only the first probe resends");
+            assert_eq!(tlp.first_in_series(), k == 1);
         }
         assert!(!tlp.may_probe(), "the limit: the RTO takes over");
         tlp.on_rtt_sample();

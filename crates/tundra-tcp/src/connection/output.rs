@@ -152,7 +152,7 @@ impl Connection {
                 .scoreboard
                 .last()
                 .copied()
-                .filter(|_| first && self.tlp.may_resend())
+                .filter(|_| first && self.tlp.first_in_series())
             {
                 let start = if last.len() > max_payload + 1 {
                     last.end - (max_payload + 1)
@@ -289,7 +289,10 @@ impl Connection {
     /// backoff (see [`crate::rack::TailLossProbe::may_probe`]).
     fn after_probe(&mut self, now: Instant, is_retrans: bool, tsval: Option<u32>) {
         self.tlp.on_probe(self.snd_nxt, is_retrans, tsval);
-        self.rto_at = Some(now + self.rtt.rto());
+        if self.tlp.first_in_series() {
+            // The backed-off probes after it do not push the RTO further out.
+            self.rto_at = Some(now + self.rtt.rto());
+        }
         // The next probe, after twice the wait, if this one goes unanswered.
         self.arm_tlp(now);
     }

@@ -111,9 +111,11 @@ impl Connection {
         if self.tlp.on_ack(ack, dsack, tsecr) == ProbeOutcome::LossRepaired {
             self.stats.tlp_recoveries += 1;
             if self.recovery == Recovery::Open {
-                // "invoke congestion control ... equivalent to fast recovery".
-                let flight = self.snd_nxt - self.snd_una;
-                self.cc.on_enter_recovery(now, flight, mss);
+                // "invoke congestion control ... equivalent to fast recovery". The
+                // flight was just acknowledged; the window the loss happened in is
+                // cwnd, which stands for FlightSize in RFC 5681 eq. 4 (as in Linux).
+                let window = self.cc.window();
+                self.cc.on_enter_recovery(now, window, mss);
                 let ssthresh = self.cc.ssthresh();
                 self.cc.set_window(ssthresh);
             }
@@ -274,9 +276,6 @@ impl Connection {
         self.prr = Prr::start(flight);
         self.rtt_probe = None;
         self.stats.fast_retransmits += 1;
-        // RFC 8985 §7.2: no loss probes during recovery.
-        self.tlp_at = None;
-        self.tlp.cancel();
         self.update_prr(delivered);
     }
 
