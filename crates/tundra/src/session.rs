@@ -213,6 +213,7 @@ impl Session {
     pub fn new(params: &StackParams) -> Result<Session, ParamError> {
         let mut iface = Interface::new(params.config()?, params.mtu);
         let mut services = Services::start(&mut iface);
+        services.set_time_base(params.time_base_us);
         services.configure_http(params.http_config());
         Ok(Session {
             iface,

@@ -8,6 +8,7 @@
 pub mod http;
 pub mod site;
 pub mod tcp;
+pub mod udp;
 pub mod ws;
 
 use tundra_core::Instant;
@@ -17,6 +18,7 @@ use tundra_stack::Interface;
 #[derive(Debug)]
 pub struct Services {
     tcp: tcp::TcpServices,
+    udp: udp::UdpServices,
     http: http::HttpService,
 }
 
@@ -25,6 +27,7 @@ impl Services {
     pub fn start(iface: &mut Interface) -> Services {
         Services {
             tcp: tcp::TcpServices::start(iface),
+            udp: udp::UdpServices::start(iface),
             http: http::HttpService::start(iface, http::HttpConfig::default()),
         }
     }
@@ -34,8 +37,16 @@ impl Services {
     pub fn poll(&mut self, now: Instant, iface: &mut Interface) -> bool {
         let mut worked = false;
         worked |= self.tcp.poll(now, iface);
+        worked |= self.udp.poll(now, iface);
         worked |= self.http.poll(now, iface);
         worked
+    }
+
+    /// Sets the Unix time (microseconds) of the stack's `Instant::ZERO`, for the
+    /// services that tell the time (UDP daytime and time); a replay passes the
+    /// recorded one so they answer as they did.
+    pub fn set_time_base(&mut self, unix_micros: u64) {
+        self.udp.set_time_base(unix_micros);
     }
 
     /// The earliest time a service wants to be polled without new input.
