@@ -75,7 +75,9 @@ wait_for() { # FILE TEXT: up to 10 s for TEXT to appear in FILE
 }
 
 capture() { # NS DEV PCAP
-  bg "$1" "$3.log" tcpdump -i "$2" -U -n -w "$3"
+  # --immediate-mode: hand each packet to tcpdump at once, so none is still in the
+  # kernel's buffer when tcpdump is stopped (seen under load: missing handshakes).
+  bg "$1" "$3.log" tcpdump -i "$2" --immediate-mode -U -n -w "$3"
   wait_for "$3.log" "listening on"
 }
 
