@@ -36,8 +36,10 @@ pub const MIN_PTO: Duration = Duration::from_millis(50);
 
 /// The smallest PTO when the probe would be new data: a probe that turns out
 /// unnecessary then costs nothing but two segments sent ahead of cwnd, so the floor
-/// only has to keep the timer from firing between back-to-back ACKs.
-pub const MIN_PTO_NEW_DATA: Duration = Duration::from_millis(1);
+/// only has to keep the timer from firing between back-to-back ACKs. On a TUN device
+/// (RTT 0.1-0.5 ms) at 5% loss, 250 µs moved a 100 MB download from about 50 to
+/// 50-80 MB/s against a 1 ms floor.
+pub const MIN_PTO_NEW_DATA: Duration = Duration::from_micros(250);
 
 /// Segments of new data one loss probe may send. RFC 8985 §7.3 sends one; Tundra
 /// sends two when it has them, as QUIC may (RFC 9002 §6.2.4 "up to two full-sized
@@ -545,8 +547,8 @@ mod tests {
         );
         assert_eq!(probe_timeout(Some(ms(1)), 5000, 1000, false), MIN_PTO);
         assert_eq!(
-            probe_timeout(Some(Duration::from_micros(200)), 5000, 1000, true),
-            ms(1)
+            probe_timeout(Some(Duration::from_micros(100)), 5000, 1000, true),
+            MIN_PTO_NEW_DATA
         );
     }
 
