@@ -274,3 +274,39 @@ fn rfc6675_2_sack_dupacks_counted_despite_window_change() {
          +0 stat fast_retransmits 1",
     );
 }
+
+// RFC 5827 §3.1 (early retransmit, without SACK): two segments outstanding and nothing
+// new to send can never bring three duplicate ACKs; the threshold drops to one.
+#[test]
+fn rfc5827_early_retransmit_in_a_two_segment_window() {
+    let mut t = TcpScript::establish_plain(cfg());
+    t.run(
+        "0.100 send 2920
+         +0 > . 1:1461(1460) ack 1
+         +0 > P. 1461:2921(1460) ack 1
+         0.110 < . 1:1(0) ack 1 win 65535
+         +0 > . 1:1461(1460) ack 1
+         +0 stat fast_retransmits 1
+         +0 check ssthresh 2920
+         0.120 < . 1:1(0) ack 2921 win 65535
+         +0 stat rto_expirations 0",
+    );
+}
+
+// RFC 5827 §3.1: the early retransmit threshold is the number of outstanding segments
+// less one: with three outstanding, the second duplicate ACK retransmits.
+#[test]
+fn rfc5827_threshold_is_outstanding_segments_less_one() {
+    let mut t = TcpScript::establish_plain(cfg());
+    t.run(
+        "0.100 send 4380
+         +0 > . 1:1461(1460) ack 1
+         +0 > . 1461:2921(1460) ack 1
+         +0 > P. 2921:4381(1460) ack 1
+         0.110 < . 1:1(0) ack 1 win 65535
+         +0 nothing
+         0.111 < . 1:1(0) ack 1 win 65535
+         +0 > . 1:1461(1460) ack 1
+         +0 stat fast_retransmits 1",
+    );
+}

@@ -217,10 +217,11 @@ impl Connection {
             if self.recovery == Recovery::Fast {
                 // RFC 5681 §3.2 step 4.
                 self.cc.on_dupack_in_recovery(mss);
-            } else if self.dupacks == DUP_THRESH as u32 && ack >= self.recover {
+            } else if self.dupacks >= self.dup_threshold() && ack >= self.recover {
                 // RFC 5681 §3.2 steps 2-3 and RFC 6582 §3.2 step 2: the third duplicate
-                // ACK, and it covers more than `recover`: fast retransmit, then fast
-                // recovery with recover = the highest sequence number sent.
+                // ACK (fewer in a small window, RFC 5827), and it covers more than
+                // `recover`: fast retransmit, then fast recovery with recover = the
+                // highest sequence number sent.
                 // RFC 3042 §2: segments sent by limited transmit do not count in the
                 // FlightSize that sets ssthresh.
                 let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
@@ -234,6 +235,19 @@ impl Connection {
                 self.rtt_probe = None;
                 self.stats.fast_retransmits += 1;
             }
+        }
+    }
+
+    /// The duplicate ACKs that trigger a fast retransmit without SACK: DupThresh, or
+    /// RFC 5827 §3.1 early retransmit: with fewer than four segments outstanding and
+    /// no new data that could be sent, the window is too small to ever bring three
+    /// duplicates, so the threshold is the number of outstanding segments less one.
+    fn dup_threshold(&self) -> u32 {
+        let outstanding = self.scoreboard.len();
+        if outstanding < 4 && !self.has_new_data() {
+            outstanding.saturating_sub(1).max(1) as u32
+        } else {
+            DUP_THRESH as u32
         }
     }
 
