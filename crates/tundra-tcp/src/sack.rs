@@ -549,4 +549,83 @@ mod tests {
         }
         assert!(b.len() <= MAX_SPLIT_SEGMENTS + 2, "{}", b.len());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Send(u16),
+            Ack(u16),
+            Sack(u16, u16),
+            Resend(u16, u16),
+            AllLost,
+            LostBySack,
+            ClearSacked,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (1u16..3000).prop_map(Op::Send),
+                2 => any::<u16>().prop_map(Op::Ack),
+                4 => (any::<u16>(), any::<u16>()).prop_map(|(a, b)| Op::Sack(a, b)),
+                2 => (any::<u16>(), 1u16..3000).prop_map(|(a, b)| Op::Resend(a, b)),
+                1 => Just(Op::AllLost),
+                1 => Just(Op::LostBySack),
+                1 => Just(Op::ClearSacked),
+            ]
+        }
+
+        proptest! {
+            // Whatever the ACKs say, the scoreboard covers SND.UNA..SND.NXT exactly, in
+            // order, with no empty entry, and the pipe never exceeds twice the flight.
+            #[test]
+            fn entries_tile_the_flight(ops in proptest::collection::vec(op(), 1..200)) {
+                let mut b = Scoreboard::default();
+                let (mut una, mut nxt) = (SeqNumber(0xffff_f000), SeqNumber(0xffff_f000));
+                for (i, o) in ops.into_iter().enumerate() {
+                    let now = Instant::from_millis(i as i64);
+                    let flight = (nxt - una).max(1);
+                    match o {
+                        Op::Send(n) => {
+                            b.on_send(nxt, nxt + n as usize, now);
+                            nxt += n as usize;
+                        }
+                        Op::Ack(k) => {
+                            let to = una + (k as usize % (flight + 1)).min(nxt - una);
+                            b.ack(to, |_| {});
+                            una = to;
+                        }
+                        Op::Sack(a, c) => {
+                            let l = una + a as usize % flight;
+                            let r = l + (c as usize % flight).max(1);
+                            b.sack(una, nxt, &[Some((l, r))], |_| {});
+                        }
+                        Op::Resend(a, n) => {
+                            let l = una + a as usize % flight;
+                            let r = (l + n as usize).min(nxt);
+                            if l < r {
+                                b.on_retransmit(l, r, now);
+                            }
+                        }
+                        Op::AllLost => b.mark_all_lost(),
+                        Op::LostBySack => {
+                            b.mark_lost_by_sack(100);
+                        }
+                        Op::ClearSacked => b.clear_sacked(),
+                    }
+                    let mut at = una;
+                    for e in b.iter() {
+                        prop_assert_eq!(e.start, at);
+                        prop_assert!(e.start < e.end);
+                        at = e.end;
+                    }
+                    prop_assert!(b.is_empty() || at == nxt);
+                    prop_assert!(b.pipe() <= 2 * (nxt - una));
+                    prop_assert!(b.sacked_bytes() <= nxt - una);
+                }
+            }
+        }
+    }
 }

@@ -136,6 +136,8 @@ fn run(mut conn: Connection, actions: Vec<Action>) {
             assert!(sent < 10_000, "poll_transmit never stops");
         }
         assert!(conn.bytes_in_flight() < (1 << 30));
+        // RFC 6675 SetPipe counts an octet at most twice (sent, and retransmitted).
+        assert!(conn.pipe() <= 2 * conn.bytes_in_flight());
         assert!(conn.recv_queue() <= conn.config().recv_buffer);
         assert!(conn.send_queue() <= conn.config().send_buffer);
         while conn.poll_event().is_some() {}
