@@ -332,6 +332,7 @@ meta = {"meta": True, "started": "$stamp", "runs": $runs, "quick": bool($quick),
         "conn_secs": float("$conn_secs"), "ping_count": $ping_count, "mtus": "$mtus".split(),
         "cpu": model, "nproc": int(sh("nproc") or 0), "kernel": sh("uname", "-r"),
         "git": sh("git", "-C", "$here", "rev-parse", "--short", "HEAD"),
+        "binaries": ["$tundra_bin", "$smoltcp_bin", "$kernel_bin"],
         "load_at_start": open("/proc/loadavg").read().split()[:3]}
 open(sys.argv[1], "w").write(json.dumps(meta) + "\n")
 PY

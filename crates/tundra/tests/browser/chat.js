@@ -39,7 +39,9 @@ async function main() {
     await waitLine(alice, "* bob joined");
     await alice.fill("#line", "hello from alice");
     await alice.click("#send");
+    // Both pages get the line on their own connection, in no fixed order.
     await waitLine(bob, "alice: hello from alice");
+    await waitLine(alice, "alice: hello from alice");
     out.alice = await lines(alice);
     await alice.close();
     await waitLine(bob, "* alice left");
