@@ -179,6 +179,25 @@ fn rfc9293_3_10_5_abort_sends_reset() {
     );
 }
 
+// RFC 9293 §3.10.7.4 / RFC 5961 §3.2: a peer whose window is closed accepts a RST only at
+// exactly its RCV.NXT, so ABORT after a zero-window probe resets at SND.UNA + SND.WND
+// (here SND.UNA), not at the SND.NXT the probe moved past it (Linux: tcp_acceptable_seq).
+#[test]
+fn rfc9293_3_10_5_abort_into_a_closed_window_resets_at_its_edge() {
+    let mut t = TcpScript::passive(TcpConfig::default());
+    t.run(
+        "0.000 < S 0:0(0) win 65535 <mss 1460>
+         0.000 > S. 0:0(0) ack 1 <mss 1460>
+         0.000 < . 1:1(0) ack 1 win 0
+         0.100 send 100
+         0.300 > . 1:2(1) ack 1
+         0.301 < . 1:1(0) ack 1 win 0
+         0.400 abort
+         +0 > R. 1:1(0) ack 1
+         +0 state CLOSED",
+    );
+}
+
 // RFC 9293 §3.10.5: ABORT in SYN-SENT sends nothing.
 #[test]
 fn rfc9293_3_10_5_abort_in_syn_sent_is_silent() {

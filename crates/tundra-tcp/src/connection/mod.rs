@@ -660,8 +660,13 @@ impl Connection {
             | State::FinWait2
             | State::CloseWait => {
                 // "<SEQ=SND.NXT><CTL=RST>" (with ACK, as Linux sends it: harmless, and
-                // it lets a peer in SYN-SENT accept the reset).
-                self.pending_rst = Some((self.snd_max, Some(self.rcv_nxt)));
+                // it lets a peer in SYN-SENT accept the reset). But never beyond the
+                // right edge of the peer's window, SND.UNA + SND.WND: a peer with a
+                // closed window accepts a RST only at exactly RCV.NXT (RFC 9293
+                // §3.10.7.4, RFC 5961 §3.2) and would ignore one at a SND.NXT that
+                // persist probes moved past it (Linux: tcp_acceptable_seq).
+                let window_end = self.snd_una + self.snd_wnd;
+                self.pending_rst = Some((self.snd_max.min(window_end), Some(self.rcv_nxt)));
                 self.enter_closed(CloseReason::Aborted);
             }
             State::Closed => {}
