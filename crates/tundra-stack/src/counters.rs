@@ -62,6 +62,10 @@ counters! {
         arp_requests_sent: "ARP requests sent",
         /// Gratuitous ARP announcements sent.
         arp_gratuitous_sent: "gratuitous ARP announcements sent",
+        /// ARP packets from another MAC claiming our address (RFC 5227 §2.4).
+        arp_conflicts: "address conflicts detected (another MAC claims our address)",
+        /// Announcements sent to defend our address against a conflict (RFC 5227 §2.4 (b)).
+        arp_defences_sent: "announcements sent to defend our address",
         /// Packets given up on after the neighbor never answered.
         arp_resolution_failed: "packets dropped: neighbor resolution failed",
         /// Packets dropped because the resolution queue was full.

@@ -294,3 +294,56 @@ fn ipv6_frames_are_skipped_and_counted() {
         assert!(stat(&stats, "echo replies sent") >= 3, "{link:?}: {stats}");
     }
 }
+
+/// RFC 5227 over a real TAP: the stack announces its address twice, 2 s apart; then a
+/// frame from another MAC (scapy, in the namespace) claims 10.0.0.2, and the stack
+/// counts the conflict, defends with one more announcement, keeps no neighbor entry
+/// for its own address, and keeps answering pings.
+#[test]
+fn tap_address_conflict_is_detected_and_defended() {
+    let mut ns = Netns::with_link("arpconflict", Link::Tap, true);
+    let dir = artifacts_dir();
+    let log = dir.join("arp-conflict.log");
+    let pcap = dir.join("arp-conflict.pcap");
+    let stack = ns.start_stack(Link::Tap, &pcap, &log, &[]);
+    // Past ANNOUNCE_INTERVAL, so both start-up announcements are out.
+    std::thread::sleep(std::time::Duration::from_millis(2300));
+    ns.exec_ok(&[
+        "/usr/bin/python3",
+        "-c",
+        "from scapy.all import Ether, ARP, sendp\n\
+         sendp(Ether(src='02:00:00:00:00:66', dst='ff:ff:ff:ff:ff:ff') / \
+         ARP(op=1, hwsrc='02:00:00:00:00:66', psrc='10.0.0.2', \
+         hwdst='00:00:00:00:00:00', pdst='10.0.0.2'), iface='tap0', verbose=False)",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    ns.exec_ok(&["ping", "-c", "2", "-i", "0.1", "-W", "1", STACK_ADDR]);
+    let stats = stop(&mut ns, stack, &log);
+    assert_eq!(
+        stat(
+            &stats,
+            "address conflicts detected (another MAC claims our address)"
+        ),
+        1,
+        "{stats}"
+    );
+    assert_eq!(
+        stat(&stats, "announcements sent to defend our address"),
+        1,
+        "{stats}"
+    );
+    assert!(
+        stats.contains("address conflict: 10.0.0.2 is also claimed by 02:00:00:00:00:66"),
+        "the conflict is logged: {stats}"
+    );
+    // Two announcements on start and one defence, all from our MAC, in our capture.
+    let ours = "arp.isgratuitous && arp.src.hw_mac == 02:00:00:00:00:02";
+    assert_eq!(tshark_count(&pcap, ours), 3, "{}", tshark_summary(&pcap));
+    assert_eq!(
+        tshark_count(&pcap, "arp.src.hw_mac == 02:00:00:00:00:66"),
+        1,
+        "{}",
+        tshark_summary(&pcap)
+    );
+    judge_capture(&pcap, 2);
+}

@@ -1,7 +1,7 @@
 //! Layer 2 on an Ethernet (TAP) medium: frames in, ARP (RFC 826), and next-hop
 //! resolution for what we send.
 
-use tundra_core::Instant;
+use tundra_core::{Duration, Instant};
 use tundra_ip::Ipv4Addr;
 use tundra_link::{
     ArpOperation, ArpPacket, ArpRepr, EtherType, EthernetAddress, EthernetError, EthernetRepr,
@@ -9,6 +9,35 @@ use tundra_link::{
 };
 
 use super::{Interface, SendError, ETH_HEADER_LEN};
+
+/// RFC 5227 §1.1 ANNOUNCE_NUM: how many ARP Announcements we send on start.
+const ANNOUNCE_NUM: u8 = 2;
+/// RFC 5227 §1.1 ANNOUNCE_INTERVAL: the time between them.
+const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(2);
+/// RFC 5227 §1.1 DEFEND_INTERVAL: at most one defending announcement this often.
+const DEFEND_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The ARP Announcements of RFC 5227: two on start, 2 s apart (§2.3), and the
+/// bookkeeping of address defence (§2.4 (b)).
+#[derive(Debug, Default)]
+pub(super) struct Announcer {
+    /// Announcements sent so far.
+    sent: u8,
+    /// When the next one is due (`None` before the first `poll`: at once).
+    next: Option<Instant>,
+    /// When we last defended our address.
+    defended: Option<Instant>,
+}
+
+impl Announcer {
+    /// When the next announcement is due, if any is left.
+    pub(super) fn poll_at(&self) -> Option<Instant> {
+        if self.sent >= ANNOUNCE_NUM {
+            return None;
+        }
+        Some(self.next.unwrap_or(Instant::ZERO))
+    }
+}
 
 impl Interface {
     pub(super) fn receive_ethernet(&mut self, now: Instant, frame: &[u8]) {
@@ -65,6 +94,17 @@ impl Interface {
             }
         };
         log::trace!("rx {repr}");
+        // RFC 5227 §2.4: "any ARP packet (Request *or* Reply) ... where the 'sender IP
+        // address' is (one of) the host's address(es) ... but the 'sender hardware
+        // address' does not match" ours is a conflict. It teaches us nothing (never
+        // a neighbor entry for our own address), and we defend the address.
+        // Our own packet looped back (same MAC) teaches nothing either.
+        if repr.source_protocol_addr == self.address() {
+            if repr.source_hardware_addr != self.config.mac {
+                self.address_conflict(now, &repr);
+            }
+            return;
+        }
         let sender_ok = !repr.source_hardware_addr.is_multicast()
             && !repr.source_protocol_addr.is_unspecified()
             && !repr.source_protocol_addr.is_broadcast();
@@ -87,6 +127,49 @@ impl Interface {
             self.send_arp(&reply, repr.source_hardware_addr);
             self.counters.arp_replies_sent += 1;
         }
+    }
+
+    /// RFC 5227 §2.4 (b): log and count the conflict, and answer it with one
+    /// announcement of our own unless we already defended within DEFEND_INTERVAL
+    /// (then we keep the address and stay quiet, so two defenders cannot loop).
+    fn address_conflict(&mut self, now: Instant, repr: &ArpRepr) {
+        self.counters.arp_conflicts += 1;
+        log::warn!(
+            "arp: address conflict: {} is also claimed by {}",
+            repr.source_protocol_addr,
+            repr.source_hardware_addr
+        );
+        let recent = self
+            .announce
+            .defended
+            .is_some_and(|at| now < at + DEFEND_INTERVAL);
+        if recent {
+            return;
+        }
+        self.announce.defended = Some(now);
+        self.counters.arp_defences_sent += 1;
+        self.send_announcement();
+    }
+
+    /// RFC 5227 §2.3: the ARP Announcements on start, ANNOUNCE_NUM of them
+    /// ANNOUNCE_INTERVAL apart, so neighbors' caches are right from the start (and
+    /// one that missed the first still hears the second).
+    pub(super) fn poll_announce(&mut self, now: Instant) {
+        let Some(due) = self.announce.poll_at() else {
+            return;
+        };
+        if now < due {
+            return;
+        }
+        self.announce.sent += 1;
+        self.announce.next = Some(now + ANNOUNCE_INTERVAL);
+        self.send_announcement();
+    }
+
+    fn send_announcement(&mut self) {
+        let arp = ArpRepr::gratuitous(self.config.mac, self.address());
+        self.send_arp(&arp, EthernetAddress::BROADCAST);
+        self.counters.arp_gratuitous_sent += 1;
     }
 
     pub(super) fn learn(&mut self, now: Instant, addr: Ipv4Addr, mac: EthernetAddress) {

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use tundra_core::{Instant, Rng};
 use tundra_ip::{IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
-use tundra_link::{ArpRepr, EthernetAddress, NeighborAction, NeighborCache};
+use tundra_link::{NeighborAction, NeighborCache};
 
 use crate::{Config, Counters, Device, Medium};
 
@@ -31,9 +31,9 @@ pub use udp::UdpSendError;
 /// Length of an Ethernet II header, reserved in front of every outgoing IP packet on
 /// an Ethernet medium.
 pub(crate) const ETH_HEADER_LEN: usize = 14;
-/// Size of an IPv4 header without options (we never send options).
 /// Frames [`Interface::poll_device`] reads before it sends what they caused.
 pub const RX_BUDGET: usize = 32;
+/// Size of an IPv4 header without options (we never send options).
 pub(crate) const IPV4_HEADER_LEN: usize = 20;
 
 /// Why a packet could not be sent.
@@ -63,7 +63,7 @@ pub struct Interface {
     tx: VecDeque<Vec<u8>>,
     ip_ident: u16,
     echo_replies: VecDeque<EchoReply>,
-    announced: bool,
+    announce: ethernet::Announcer,
     rx_buf: Vec<u8>,
     tcp: tundra_tcp::Endpoint,
     tcp_out: tcp::TcpOutbox,
@@ -89,7 +89,7 @@ impl Interface {
             tx: VecDeque::new(),
             ip_ident,
             echo_replies: VecDeque::new(),
-            announced: false,
+            announce: ethernet::Announcer::default(),
             rx_buf: vec![0; 65_536 + ETH_HEADER_LEN],
             tcp: tcp::endpoint_for(mtu, tcp_seed),
             tcp_out: tcp::TcpOutbox::default(),
@@ -154,10 +154,12 @@ impl Interface {
 
     /// When [`Interface::poll`] next has timer work to do.
     pub fn poll_at(&self) -> Option<Instant> {
-        if self.config.medium == Medium::Ethernet && !self.announced {
-            return Some(Instant::ZERO);
-        }
+        let announce = match self.config.medium {
+            Medium::Ethernet => self.announce.poll_at(),
+            Medium::Ip => None,
+        };
         [
+            announce,
             self.neighbors.poll_at(),
             self.tcp.poll_at(),
             self.reassembler.poll_at(),
@@ -170,14 +172,7 @@ impl Interface {
     /// Fires every timer that is due at `now`.
     pub fn poll(&mut self, now: Instant) {
         if self.config.medium == Medium::Ethernet {
-            if !self.announced {
-                // RFC 5227 §3: announce our address (and MAC) once we are up, so the
-                // neighbors' caches are right from the start.
-                self.announced = true;
-                let arp = ArpRepr::gratuitous(self.config.mac, self.address());
-                self.send_arp(&arp, EthernetAddress::BROADCAST);
-                self.counters.arp_gratuitous_sent += 1;
-            }
+            self.poll_announce(now);
             let mut actions = Vec::new();
             self.neighbors.poll(now, &mut actions);
             for action in actions {
