@@ -97,6 +97,10 @@ pub struct HttpArgs {
     /// closed (the slowloris defence).
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub http_header_timeout: f64,
+    /// Seconds a keep-alive connection may sit idle (no request started, or none of
+    /// our output taken by the peer) before the server closes it.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub http_idle_timeout: f64,
 }
 
 impl HttpArgs {
@@ -115,11 +119,13 @@ impl HttpArgs {
             header_timeout: tundra_core::Duration::from_micros(
                 (self.http_header_timeout.max(0.0) * 1e6) as u64,
             ),
+            idle_timeout: tundra_core::Duration::from_micros(
+                (self.http_idle_timeout.max(0.0) * 1e6) as u64,
+            ),
             wall_clock: Some(tundra_http::WallClock {
                 at: tundra_core::Instant::ZERO,
                 unix_secs: unix_time_at_zero.as_secs(),
             }),
-            ..tundra::services::http::HttpConfig::default()
         }
     }
 }

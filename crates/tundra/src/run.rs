@@ -28,6 +28,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     let http = args.http.config(clock.unix_time(Instant::ZERO));
     params.www = http.www.map(|dir| dir.display().to_string());
     params.http_header_timeout_us = Some(http.header_timeout.total_micros());
+    params.http_idle_timeout_us = Some(http.idle_timeout.total_micros());
     // The one constructor `tundra replay` uses too: interface and services.
     let mut session = Session::new(&params)?;
     if let Some(path) = &args.record {

@@ -67,6 +67,10 @@ pub struct StackParams {
     /// microseconds; `None` for its default.
     #[serde(default)]
     pub http_header_timeout_us: Option<u64>,
+    /// The web server's keep-alive idle timeout (`--http-idle-timeout`), in
+    /// microseconds; `None` for its default.
+    #[serde(default)]
+    pub http_idle_timeout_us: Option<u64>,
 }
 
 /// A parameter that does not parse.
@@ -148,6 +152,9 @@ impl StackParams {
         };
         if let Some(us) = self.http_header_timeout_us {
             config.header_timeout = tundra_core::Duration::from_micros(us);
+        }
+        if let Some(us) = self.http_idle_timeout_us {
+            config.idle_timeout = tundra_core::Duration::from_micros(us);
         }
         config
     }
@@ -329,6 +336,7 @@ mod tests {
             time_base_us: 1_795_749_377_053_740,
             www: None,
             http_header_timeout_us: None,
+            http_idle_timeout_us: None,
         }
     }
 
@@ -346,7 +354,7 @@ mod tests {
             "{\"tundra_replay\":1,\"medium\":\"ethernet\",\"address\":\"10.0.0.2/24\",\
              \"mac\":\"02:00:00:00:00:02\",\"gateway\":\"10.0.0.1\",\"seed\":1,\"mtu\":1500,\
              \"services\":\"demo\",\"time_base_us\":1795749377053740,\"www\":null,\
-             \"http_header_timeout_us\":null}"
+             \"http_header_timeout_us\":null,\"http_idle_timeout_us\":null}"
         );
         assert_eq!(
             serde_json::from_str::<TimelineHeader>(&line).unwrap(),
@@ -357,8 +365,12 @@ mod tests {
                    \"services\":\"demo\",\"time_base_us\":7}";
         let old: TimelineHeader = serde_json::from_str(old).unwrap();
         assert_eq!(
-            (old.params.www, old.params.http_header_timeout_us),
-            (None, None)
+            (
+                old.params.www,
+                old.params.http_header_timeout_us,
+                old.params.http_idle_timeout_us
+            ),
+            (None, None, None)
         );
     }
 

@@ -86,6 +86,7 @@ pub fn open(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, StackParams), Setu
         time_base_us: clock.unix_time(tundra_core::Instant::ZERO).as_micros() as u64,
         www: None,
         http_header_timeout_us: None,
+        http_idle_timeout_us: None,
     };
     let dev = match &args.pcap {
         Some(path) => {

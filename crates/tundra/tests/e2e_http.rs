@@ -533,6 +533,38 @@ fn slowloris_gets_408_while_others_are_served() {
     site.stop();
 }
 
+/// `--http-idle-timeout`: a keep-alive connection that goes quiet after its answer,
+/// and one that never sends a request, are both closed with a FIN once the (shortened)
+/// idle timeout passes (RFC 9112 §9.5), not before and not much later.
+#[test]
+fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
+    let _serial = serial();
+    let site = Site::start("httpidle", None, &["--http-idle-timeout", "1.5"]);
+    let answered = raw_exchange(
+        &site.ns,
+        b"GET /big?size=7 HTTP/1.1\r\nHost: x\r\n\r\n",
+        &["--wait", "10"],
+    );
+    assert_eq!(answered.status(), Some(200), "{answered:?}");
+    assert!(
+        !answered
+            .response
+            .to_ascii_lowercase()
+            .contains("connection: close"),
+        "the answer keeps the connection open: {answered:?}"
+    );
+    assert_eq!(answered.end, "eof", "{answered:?}");
+    assert!(
+        (1.4..5.0).contains(&answered.elapsed),
+        "closed after the 1.5 s idle timeout: {answered:?}"
+    );
+    let silent = raw_exchange(&site.ns, b"", &["--wait", "10"]);
+    assert_eq!(silent.end, "eof", "{silent:?}");
+    assert!(silent.response.is_empty(), "{silent:?}");
+    assert!((1.4..5.0).contains(&silent.elapsed), "{silent:?}");
+    site.stop();
+}
+
 /// `tundra get` fetches through the stack from kernel servers, byte for byte: python's
 /// http.server (Content-Length), and an origin sending chunked and close-delimited
 /// bodies; `-v` shows the exchange like curl; `-f` fails on 404 like curl.

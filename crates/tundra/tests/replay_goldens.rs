@@ -194,6 +194,7 @@ fn params() -> StackParams {
         time_base_us: 1_700_000_000_000_000,
         www: None,
         http_header_timeout_us: None,
+        http_idle_timeout_us: None,
     }
 }
 
