@@ -14,7 +14,7 @@ use tundra::session::{Session, StackParams, TimelineHeader, DEFAULT_SERVICES, TI
 use tundra_core::{Duration, Instant};
 use tundra_ip::{Icmpv4Packet, Icmpv4Repr, IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
 use tundra_stack::{Device, Medium};
-use tundra_tcp::{emit_segment, SeqNumber, TcpFlags, TcpOptions, TcpRepr};
+use tundra_tcp::{emit_segment, SeqNumber, TcpFlags, TcpOptions, TcpPacket, TcpRepr};
 use tundra_tun::PcapTap;
 
 const KERNEL: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
@@ -43,7 +43,15 @@ fn every_golden_replays_byte_exact() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for expected in ["tap-arp-ping.pcap", "tun-ping.pcap"] {
+    for expected in [
+        "tap-arp-ping.pcap",
+        "tun-ping.pcap",
+        "tcp-echo.pcap",
+        "tcp-rst.pcap",
+        "tcp-retransmit.pcap",
+        "http-keepalive.pcap",
+        "ws-echo.pcap",
+    ] {
         assert!(
             names.iter().any(|n| n == expected),
             "golden {expected} missing from testdata/pcap: {names:?}"
@@ -100,6 +108,82 @@ fn a_changed_ttl_in_a_golden_is_named_field_by_field() {
         "only the IP header differs:\n{text}"
     );
     assert_eq!(outcome.differences.len(), 1, "{text}");
+}
+
+/// Changes the first outbound TCP segment of the golden `name` (a TUN golden: frames
+/// are IP packets) for which `pick` is true with `edit`, refills the TCP checksum, and
+/// returns the replay's outcome and the segment's position among the outbound frames.
+fn replay_with_edited_segment(
+    name: &str,
+    pick: impl Fn(&TcpPacket<&[u8]>) -> bool,
+    edit: impl FnOnce(&mut TcpPacket<&mut [u8]>),
+) -> (tundra::replay::Outcome, usize) {
+    let mut recording = Recording::load(&goldens_dir().join(name)).expect("load the golden");
+    let outbound = recording.outbound();
+    let position = outbound
+        .iter()
+        .position(|s| {
+            let ip = Ipv4Packet::new_checked(&s.frame[..]).unwrap();
+            ip.protocol() == IpProtocol::Tcp && pick(&TcpPacket::new_checked(ip.payload()).unwrap())
+        })
+        .expect("a matching segment out");
+    let frame = &mut recording.frames[outbound[position].record.unwrap()];
+    let mut ip = Ipv4Packet::new_unchecked(&mut frame[..]);
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
+    let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
+    edit(&mut tcp);
+    tcp.fill_checksum(src, dst);
+    (replay(&recording).unwrap(), position)
+}
+
+/// A golden whose SYN-ACK advertises another window than the stack does today: the
+/// difference is that segment's `tcp.window` (and the checksum that covers it), by
+/// name; the rest of the connection still matches.
+#[test]
+fn a_changed_syn_ack_window_in_a_tcp_golden_is_named() {
+    let (outcome, position) = replay_with_edited_segment(
+        "tcp-echo.pcap",
+        |tcp| tcp.syn() && tcp.ack(),
+        |tcp| tcp.set_window_len(29200),
+    );
+    let text = outcome.to_string();
+    assert_eq!(position, 0, "the SYN-ACK is our first frame:\n{text}");
+    assert!(
+        matches!(
+            outcome.differences[..],
+            [Difference::Frame { index: 0, .. }]
+        ),
+        "one difference, in the SYN-ACK:\n{text}"
+    );
+    assert!(
+        text.contains("tcp.window: expected 29200, actual 65535"),
+        "{text}"
+    );
+    assert!(text.contains("tcp.checksum: expected"), "{text}");
+    assert!(!text.contains("ip."), "the IP header is the same:\n{text}");
+    assert!(!text.contains("tcp.flags"), "{text}");
+}
+
+/// A golden in which the server's last HTTP response did not carry its FIN: the stack
+/// today closes after `Connection: close`, and the replay names `tcp.flags`.
+#[test]
+fn a_missing_fin_in_the_http_golden_is_named() {
+    let (outcome, position) = replay_with_edited_segment(
+        "http-keepalive.pcap",
+        |tcp| tcp.fin(),
+        |tcp| tcp.set_fin(false),
+    );
+    let text = outcome.to_string();
+    let Difference::Frame { index, .. } = &outcome.differences[0] else {
+        panic!("expected a frame difference first:\n{text}");
+    };
+    assert_eq!(*index, position);
+    assert!(
+        text.contains("tcp.flags: expected [P.], actual [FP.]"),
+        "{text}"
+    );
+    assert!(text.contains("tcp.checksum: expected"), "{text}");
+    assert!(!text.contains("tcp.window"), "{text}");
 }
 
 // --- a session recorded in memory ---
