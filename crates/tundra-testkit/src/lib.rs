@@ -5,8 +5,12 @@
 //!   virtual clock; failures print expected and actual segments side by side.
 //! - [`netsim`]: two [`tundra_tcp::Endpoint`]s joined by a simulated link with latency,
 //!   seeded loss, reordering and duplication, in virtual time.
+//! - [`iplink`]: Tundra's whole stack ([`tundra_stack::Interface`]) and smoltcp's,
+//!   joined by a simulated IP link with per-direction latency, rate, loss,
+//!   duplication, reordering and corruption, in virtual time (the interop matrix).
 
 #![forbid(unsafe_code)]
 
+pub mod iplink;
 pub mod netsim;
 pub mod script;
