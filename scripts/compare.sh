@@ -8,15 +8,19 @@
 #
 # Two worlds, each in namespaces this script creates and deletes (also on failure):
 #   kernel: client 10.0.0.1 --veth-- server 10.0.0.2 (ping; socat echo on 7; python3
-#           http.server on 80)
+#           http.server on 80, then a Python websockets echo server on 80,
+#           scripts/ws-echo.py serve)
 #   tundra: client 10.0.0.1 --tun0-- Tundra 10.0.0.2 (ping; echo service on 7; HTTP
-#           service on 80)
+#           service on 80, whose /echo is the WebSocket echo)
 # The client side runs the same commands in both: ping -c 3, a line through TCP echo
-# (nc), and curl GET /. Each client link is captured with tcpdump.
+# (nc), curl GET /, and a WebSocket echo of a text and a binary message with the
+# closing handshake (scripts/ws-echo.py client ws://10.0.0.2/echo). Each client link is
+# captured with tcpdump.
 #
 # Then it prints, per world, tshark's summary lines (relative time, addresses, length,
 # flags, relative seq/ack, window, options) side by side, a table of the differences
-# that matter (TTL, DF, IP ID, SYN-ACK options and window, who closes, segment counts),
+# that matter (TTL, DF, IP ID, SYN-ACK options and window, who closes, segment counts,
+# the WebSocket handshake and frames),
 # and tshark's expert-info counts. Exit status 1 if Tundra's capture has any expert
 # error or more warnings than the kernel's, 0 otherwise.
 #
@@ -93,6 +97,14 @@ exchanges() { # NS WORLD
   sleep 0.5
 }
 
+# The WebSocket exchange, identical in both worlds (after `exchanges`: the kernel world
+# first swaps its HTTP server on port 80 for the WebSocket one).
+ws_exchange() { # NS WORLD
+  ip netns exec "$1" python3 scripts/ws-echo.py client ws://10.0.0.2/echo \
+    >"$out/$2-ws.txt" 2>"$out/$2-ws.err" || true
+  sleep 0.5
+}
+
 stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -108,9 +120,14 @@ mkdir -p "$out/www"
 printf '<!doctype html><title>compare</title><p>hello from the kernel side\n' >"$out/www/index.html"
 bg "$ks" "$out/kernel-echo.log" socat TCP-LISTEN:7,reuseaddr,fork EXEC:cat
 bg "$ks" "$out/kernel-http.log" python3 -m http.server 80 --bind 10.0.0.2 --directory "$out/www"
+http_pid=${pids[-1]}
 for _ in $(seq 100); do ip netns exec "$ks" ss -ltn | grep -q ':80 ' && break; sleep 0.05; done
 capture "$kc" veth-c "$out/kernel.pcap"
 exchanges "$kc" kernel
+kill -TERM "$http_pid"; wait "$http_pid" 2>/dev/null || true
+bg "$ks" "$out/kernel-ws.log" python3 -u scripts/ws-echo.py serve 10.0.0.2 80
+wait_for "$out/kernel-ws.log" "serving on"
+ws_exchange "$kc" kernel
 stop_all
 ip netns del "$kc"; ip netns del "$ks"
 
@@ -126,6 +143,7 @@ wait_for "$out/tundra-run.log" "tundra up on"
 # two segments, which tshark then reported as "ACKed unseen segment" against us).
 capture "$tc" tun0 "$out/tundra-tcpdump.pcap"
 exchanges "$tc" tundra
+ws_exchange "$tc" tundra
 stop_all
 ip netns del "$tc"
 cp "$out/tundra-stack.pcap" "$out/tundra.pcap"
@@ -178,13 +196,41 @@ row "SYN-ACK TTL" "tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.srcport == 7"
 crow "echo: segments from 10.0.0.2" "tcp.srcport == 7"
 crow "echo: FIN from 10.0.0.2" "tcp.srcport == 7 && tcp.flags.fin == 1"
 crow "echo: RST" "tcp.port == 7 && tcp.flags.reset == 1"
-crow "http: segments from 10.0.0.2" "tcp.srcport == 80"
-row "http: status" "http.response" http.response.code
-row "http: Server" "http.response" http.server
+# Port 80 carries two connections: curl's GET / and the WebSocket; each row is about
+# the one whose request was for URI.
+stream() { field "$1" "http.request.uri == \"$2\"" tcp.stream; }
+srow() { # LABEL URI FILTER FIELD: FIELD's values in that connection, comma-separated
+  local k t
+  k=$(tshark -n -r "$out/kernel.pcap" -Y "tcp.stream == $(stream "$out/kernel.pcap" "$2") && ($3)" \
+    -T fields -e "$4" 2>/dev/null | paste -sd, -)
+  t=$(tshark -n -r "$out/tundra.pcap" -Y "tcp.stream == $(stream "$out/tundra.pcap" "$2") && ($3)" \
+    -T fields -e "$4" 2>/dev/null | paste -sd, -)
+  printf '%-38s %-28s %s\n' "$1" "${k:0:27}" "${t:0:40}"
+}
+scrow() { # LABEL URI FILTER: how many packets of that connection match FILTER
+  printf '%-38s %-28s %s\n' "$1" \
+    "$(count "$out/kernel.pcap" "tcp.stream == $(stream "$out/kernel.pcap" "$2") && ($3)")" \
+    "$(count "$out/tundra.pcap" "tcp.stream == $(stream "$out/tundra.pcap" "$2") && ($3)")"
+}
+scrow "http: segments from 10.0.0.2" / "tcp.srcport == 80"
+srow "http: status" / "http.response" http.response.code
+srow "http: Server" / "http.response" http.server
+srow "http: FINs from (in order)" / "tcp.flags.fin == 1" ip.src
+scrow "ws: segments from 10.0.0.2" /echo "tcp.srcport == 80"
+srow "ws: handshake status" /echo "http.response" http.response.code
+srow "ws: Server" /echo "http.response" http.server
+srow "ws: opcodes from 10.0.0.2" /echo "websocket && tcp.srcport == 80" websocket.opcode
+srow "ws: opcodes from 10.0.0.1" /echo "websocket && tcp.dstport == 80" websocket.opcode
+srow "ws: masked, frame by frame" /echo "websocket" websocket.mask
+srow "ws: close code from 10.0.0.2" /echo "websocket.opcode == 8 && tcp.srcport == 80" \
+  websocket.payload.close.status_code
+srow "ws: FINs from (in order)" /echo "tcp.flags.fin == 1" ip.src
 crow "retransmissions (any)" "tcp.analysis.retransmission"
 printf '%-38s %-28s %s\n' "ping replies / echo / curl status" \
   "$(grep -c 'bytes from' "$out/kernel-ping.txt") / $(tr -d '\n' <"$out/kernel-echo.txt") / $(cat "$out/kernel-http.txt")" \
   "$(grep -c 'bytes from' "$out/tundra-ping.txt") / $(tr -d '\n' <"$out/tundra-echo.txt") / $(cat "$out/tundra-http.txt")"
+wsr() { sed -e 's/^text=hello, tundra binary=\(.*\) close=\(.*\)$/ok \/ \1 \/ \2/' "$out/$1-ws.txt"; }
+printf '%-38s %-28s %s\n' "ws client: text / binary / close" "$(wsr kernel)" "$(wsr tundra)"
 
 # --- expert info ---
 
@@ -202,7 +248,9 @@ echo "captures: $out/kernel.pcap $out/tundra.pcap (open them in Wireshark side b
 for world in kernel tundra; do
   if [ "$(grep -c 'bytes from' "$out/$world-ping.txt")" != 3 ] \
     || [ "$(cat "$out/$world-echo.txt")" != "hello, tundra" ] \
-    || [ "$(cat "$out/$world-http.txt")" != 200 ]; then
+    || [ "$(cat "$out/$world-http.txt")" != 200 ] \
+    || [ "$(cat "$out/$world-ws.txt")" != "text=hello, tundra binary=ok close=1000" ]; then
+    cat "$out/$world-ws.err" >&2
     echo "compare.sh: FAIL: the $world side did not complete every exchange" >&2
     exit 1
   fi

@@ -1,7 +1,7 @@
 //! End to end: `scripts/compare.sh` runs the same exchanges (ping, a line through TCP
-//! echo, curl GET /) against the Linux kernel over a veth pair and against Tundra on a
-//! TUN device, each in namespaces it creates, and judges Tundra's capture by tshark's
-//! expert info: no errors, and no more warnings than the kernel's (docs/wireshark.md).
+//! echo, curl GET /, a WebSocket echo with its closing handshake) against the Linux
+//! kernel over a veth pair and against Tundra on a TUN device, each in namespaces it
+//! creates, and judges Tundra's capture by tshark's expert info: no errors, and no more warnings than the kernel's (docs/wireshark.md).
 //!
 //! Needs root, like every end-to-end test; it fails (never skips) without it.
 
@@ -32,11 +32,25 @@ fn tundra_and_the_kernel_side_by_side_tshark_finds_nothing_worse() {
     // The comparison really ran both worlds and printed its verdict table.
     assert!(stdout.contains("KERNEL (10.0.0.2 is Linux)"), "{stdout}");
     assert!(stdout.contains("SYN-ACK option kinds"), "{stdout}");
+    assert!(stdout.contains("ws: opcodes from 10.0.0.2"), "{stdout}");
     assert!(stdout.contains("compare.sh: OK"), "{stdout}");
     for pcap in ["kernel.pcap", "tundra.pcap"] {
+        let pcap = out.join(pcap);
         assert!(
-            tshark_count(&out.join(pcap), "tcp.flags.syn == 1") >= 4,
-            "{pcap} holds both handshakes"
+            tshark_count(&pcap, "tcp.flags.syn == 1") >= 6,
+            "{} holds the three handshakes (echo, HTTP, WebSocket)",
+            pcap.display()
         );
+        // The WebSocket exchange really happened in both worlds: the 101, then a text,
+        // a binary and a Close each way.
+        assert_eq!(tshark_count(&pcap, "http.response.code == 101"), 1);
+        for opcode in [1, 2, 8] {
+            assert_eq!(
+                tshark_count(&pcap, &format!("websocket.opcode == {opcode}")),
+                2,
+                "{}: opcode {opcode} once each way",
+                pcap.display()
+            );
+        }
     }
 }
