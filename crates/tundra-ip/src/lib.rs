@@ -14,6 +14,7 @@
 //!   quoted datagram.
 //! - [`checksum`]: the RFC 1071 sum, the TCP/UDP pseudo-header and [`ChecksumMode`].
 //! - [`cidr`]: [`Ipv4Cidr`], an interface address with its prefix (`10.0.0.2/24`).
+//! - [`pmtu`]: what a "fragmentation needed" message says the path MTU is (RFC 1191).
 //! - [`protocol`]: [`IpProtocol`], the protocol numbers.
 //!
 //! # Untrusted bytes
@@ -64,6 +65,7 @@ pub mod error;
 pub mod fragment;
 pub mod icmp;
 pub mod ipv4;
+pub mod pmtu;
 pub mod protocol;
 
 pub use checksum::ChecksumMode;

@@ -147,6 +147,9 @@ counters! {
         /// Errors quoting a datagram no socket of ours sent (RFC 5927), or sent to a
         /// broadcast address.
         icmp_errors_unmatched: "ICMP errors matching no socket (RFC 5927)",
+        /// Errors about our TCP or UDP datagrams whose quote is too short to hold the
+        /// ports (and, for TCP, the sequence number): RFC 792 promises 64 bits.
+        icmp_errors_short_quote: "ICMP errors with a truncated transport header",
         /// Port unreachable sent: UDP to a port nobody listens on.
         icmp_port_unreach_sent: "port unreachable messages sent",
         /// Protocol unreachable sent: an IP protocol we do not speak.

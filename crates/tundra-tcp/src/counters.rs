@@ -43,6 +43,29 @@ pub struct TcpCounters {
     pub timeouts: u64,
     /// TIME-WAIT connections recycled by a new SYN (RFC 6191).
     pub time_wait_recycled: u64,
+    /// ICMP errors about our segments handed to TCP ([`crate::Endpoint::icmp_error`]).
+    pub icmp_errors: u64,
+    /// ... of which no connection had the quoted 4-tuple.
+    pub icmp_no_connection: u64,
+    /// ... of which quoted a sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1;
+    /// Linux `OutOfWindowIcmps`), dropped.
+    pub icmp_out_of_window: u64,
+    /// ... of which reached a connection in CLOSED or TIME-WAIT, ignored.
+    pub icmp_ignored: u64,
+    /// ... of which were soft errors (or hard ones on a synchronized connection, RFC
+    /// 5461), remembered for a timeout's reason.
+    pub icmp_soft_errors: u64,
+    /// Connections aborted by an ICMP hard error during the handshake (RFC 1122
+    /// §4.2.3.9).
+    pub icmp_aborts: u64,
+    /// "Fragmentation needed" messages that lowered a connection's segment size (RFC
+    /// 1191).
+    pub pmtu_lowered: u64,
+    /// "Fragmentation needed" messages that would not have lowered it, ignored (RFC
+    /// 1191 §3).
+    pub pmtu_not_lowered: u64,
+    /// Outstanding segments sent again in smaller pieces after the MTU was lowered.
+    pub pmtu_resent: u64,
     /// The sum of every connection's counters.
     pub conn: ConnStats,
 }
@@ -69,6 +92,15 @@ impl fmt::Display for TcpCounters {
             ("connections reset by peer", self.resets_received),
             ("connections timed out", self.timeouts),
             ("TIME-WAIT connections recycled", self.time_wait_recycled),
+            ("ICMP errors received", self.icmp_errors),
+            ("ICMP errors for no connection", self.icmp_no_connection),
+            ("ICMP errors out of window", self.icmp_out_of_window),
+            ("ICMP errors ignored (closed)", self.icmp_ignored),
+            ("ICMP soft errors", self.icmp_soft_errors),
+            ("connections aborted by ICMP", self.icmp_aborts),
+            ("path MTU reductions", self.pmtu_lowered),
+            ("path MTU messages ignored", self.pmtu_not_lowered),
+            ("segments resent for a smaller MTU", self.pmtu_resent),
             ("segments received by connections", c.segments_in),
             ("segments sent by connections", c.segments_out),
             ("segments retransmitted", c.retransmits),

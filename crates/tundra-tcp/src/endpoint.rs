@@ -27,6 +27,7 @@ use tundra_core::{Instant, Rng};
 use crate::config::{EndpointConfig, TcpConfig};
 use crate::connection::{CloseReason, ConnStats, Connection, Event, OpenParams, State};
 use crate::counters::TcpCounters;
+use crate::icmp::{IcmpErrorKind, IcmpOutcome};
 use crate::isn::IsnGenerator;
 use crate::segment::{ChecksumMode, TcpPacket, WireError};
 use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr};
@@ -628,6 +629,48 @@ impl Endpoint {
         self.receive_repr(now, src, dst, &repr);
     }
 
+    /// An ICMP error quoting a segment we sent from `local` to `remote` with sequence
+    /// number `seq` (the stack parsed the quote: our address and port are its source).
+    /// Finds the connection by that 4-tuple and lets it decide
+    /// ([`Connection::handle_icmp_error`]: RFC 5927 §4.1 window check, RFC 1122
+    /// §4.2.3.9 / RFC 5461 hard and soft errors, RFC 1191 Path MTU Discovery); counts
+    /// the outcome. A connection it aborts is reaped on the next poll like any other.
+    pub fn icmp_error(
+        &mut self,
+        now: Instant,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        seq: SeqNumber,
+        kind: IcmpErrorKind,
+    ) -> IcmpOutcome {
+        self.counters.icmp_errors += 1;
+        let outcome = match self.demux.get(&(local, remote)).copied() {
+            Some(handle) => {
+                let outcome = match self.entry_mut(handle) {
+                    Some(entry) => entry.conn.handle_icmp_error(now, seq, kind),
+                    None => IcmpOutcome::NoConnection,
+                };
+                self.after_update(handle);
+                outcome
+            }
+            None => IcmpOutcome::NoConnection,
+        };
+        let c = &mut self.counters;
+        match outcome {
+            IcmpOutcome::NoConnection => c.icmp_no_connection += 1,
+            IcmpOutcome::Ignored => c.icmp_ignored += 1,
+            IcmpOutcome::OutOfWindow => c.icmp_out_of_window += 1,
+            IcmpOutcome::Soft => c.icmp_soft_errors += 1,
+            IcmpOutcome::Aborted => c.icmp_aborts += 1,
+            IcmpOutcome::MtuLowered { resent, .. } => {
+                c.pmtu_lowered += 1;
+                c.pmtu_resent += resent as u64;
+            }
+            IcmpOutcome::MtuNotLowered => c.pmtu_not_lowered += 1,
+        }
+        outcome
+    }
+
     /// Takes one already-parsed segment (for callers that verified the checksum
     /// themselves, and for tests).
     pub fn receive_repr(&mut self, now: Instant, src: Ipv4Addr, dst: Ipv4Addr, repr: &TcpRepr<'_>) {
@@ -867,7 +910,7 @@ impl Endpoint {
             };
             match entry.conn.close_reason() {
                 Some(CloseReason::Reset) if entry.in_demux => self.counters.resets_received += 1,
-                Some(CloseReason::TimedOut) if entry.in_demux => self.counters.timeouts += 1,
+                Some(r) if r.is_timeout() && entry.in_demux => self.counters.timeouts += 1,
                 _ => {}
             }
             if entry.in_demux {

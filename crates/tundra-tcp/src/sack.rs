@@ -331,6 +331,23 @@ impl Scoreboard {
         }
     }
 
+    /// Deems lost every un-SACKed segment longer than `max_len` octets, with no
+    /// retransmission in flight: the path MTU shrank and they will not get through
+    /// (RFC 1191 §6.5; Linux `tcp_simple_retransmit`). Returns how many were marked.
+    pub fn mark_larger_lost(&mut self, max_len: usize) -> usize {
+        let mut marked = 0;
+        for s in self
+            .segs
+            .iter_mut()
+            .filter(|s| !s.sacked && s.len() > max_len)
+        {
+            s.lost = true;
+            s.retrans = false;
+            marked += 1;
+        }
+        marked
+    }
+
     /// Forgets every SACK mark (the receiver may have reneged, RFC 2018 §8).
     pub fn clear_sacked(&mut self) {
         for s in self.segs.iter_mut() {

@@ -38,14 +38,15 @@
 //! | `nothing` | no segment goes out now (also checked before every `<` line) |
 //! | `check cwnd N` etc. | `cwnd`, `ssthresh`, `rto` (s), `srtt` (s), `sendq`, `recvq`, `sndwnd`, `mss`, `flight`, `pipe` |
 //! | `stat NAME N` | a [`tundra_tcp::ConnStats`] counter, e.g. `stat retransmits 1` |
+//! | `icmp KIND seq S = OUTCOME` | an ICMP error quoting our segment with sequence number S (relative, like `>` lines); KIND is `net`, `host`, `proto`, `port`, `prohibited`, `ttl`, `param` or `frag:MTU`; OUTCOME is what [`Connection::handle_icmp_error`] must return: `ignored`, `out-of-window`, `soft`, `aborted`, `lowered`, `not-lowered` |
 
 use core::fmt::{self, Write as _};
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 use tundra_core::{Duration, Instant};
 use tundra_tcp::{
-    CloseReason, Connection, Event, OpenParams, RecvError, SeqNumber, State, TcpConfig, TcpFlags,
-    TcpOptions, TcpRepr, TcpTimestamp,
+    CloseReason, Connection, Event, IcmpErrorKind, IcmpOutcome, OpenParams, RecvError, SeqNumber,
+    State, TcpConfig, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp,
 };
 
 /// The peer's initial sequence number in scripts (just below the wrap).
@@ -134,6 +135,9 @@ enum Step {
     Nothing,
     Check(String, String),
     Stat(String, u64),
+    /// An ICMP error about our segment at this relative sequence number, and the
+    /// outcome it must have.
+    Icmp(IcmpErrorKind, u32, String),
 }
 
 /// A connection under test and its virtual clock.
@@ -221,7 +225,7 @@ impl TcpScript {
         // Before a segment arrives (or where the script says `nothing`), everything we
         // had to send must have been expected already. User calls may follow each
         // other at one instant without anything going out in between.
-        let quiet_first = matches!(step, Step::In(_) | Step::Nothing);
+        let quiet_first = matches!(step, Step::In(_) | Step::Icmp(..) | Step::Nothing);
         self.advance(time)?;
         // Everything due at this time has happened before the line is checked.
         self.conn.handle_timeout(self.now);
@@ -345,6 +349,20 @@ impl TcpScript {
                 }
             }
             Step::Nothing => {}
+            Step::Icmp(kind, seq, want) => {
+                let seq = SeqNumber(LOCAL_ISS.wrapping_add(*seq));
+                let outcome = self.conn.handle_icmp_error(self.now, seq, *kind);
+                let _ = writeln!(
+                    self.log,
+                    "{} < ICMP {kind} quoting seq {} ({outcome:?})",
+                    fmt_time(self.now),
+                    seq.0.wrapping_sub(LOCAL_ISS)
+                );
+                let got = icmp_outcome_name(outcome);
+                if got != want {
+                    return Err(format!("icmp: expected outcome {want}, got {got}"));
+                }
+            }
             Step::Check(what, value) => self.check(what, value)?,
             Step::Stat(name, value) => {
                 let st = self.conn.stats();
@@ -395,6 +413,7 @@ impl TcpScript {
             "mss" => c.mss().to_string(),
             "flight" => c.bytes_in_flight().to_string(),
             "pipe" => c.pipe().to_string(),
+            "pmtu" => c.path_mtu().map_or("none".to_string(), |m| m.to_string()),
             other => return Err(format!("unknown check {other}")),
         };
         if actual != value {
@@ -498,6 +517,37 @@ fn expect_recv(conn: &mut Connection, want: Result<usize, RecvError>) -> Result<
         return Err(format!("recv: expected {want:?}, got {got:?}"));
     }
     Ok(())
+}
+
+/// The script's name for an ICMP outcome.
+fn icmp_outcome_name(o: IcmpOutcome) -> &'static str {
+    match o {
+        IcmpOutcome::NoConnection => "no-connection",
+        IcmpOutcome::Ignored => "ignored",
+        IcmpOutcome::OutOfWindow => "out-of-window",
+        IcmpOutcome::Soft => "soft",
+        IcmpOutcome::Aborted => "aborted",
+        IcmpOutcome::MtuLowered { .. } => "lowered",
+        IcmpOutcome::MtuNotLowered => "not-lowered",
+        _ => "other",
+    }
+}
+
+/// An ICMP error kind as a script writes it (see the module doc).
+fn parse_icmp_kind(tok: &str) -> Result<IcmpErrorKind, String> {
+    Ok(match tok {
+        "net" => IcmpErrorKind::NetUnreachable,
+        "host" => IcmpErrorKind::HostUnreachable,
+        "proto" => IcmpErrorKind::ProtoUnreachable,
+        "port" => IcmpErrorKind::PortUnreachable,
+        "prohibited" => IcmpErrorKind::Prohibited,
+        "ttl" => IcmpErrorKind::TimeExceeded,
+        "param" => IcmpErrorKind::ParamProblem,
+        other => match other.strip_prefix("frag:").map(str::parse::<u16>) {
+            Some(Ok(mtu)) => IcmpErrorKind::FragRequired { mtu },
+            _ => return Err(format!("unknown ICMP error `{other}`")),
+        },
+    })
 }
 
 fn event_name(e: &Event) -> String {
@@ -760,6 +810,14 @@ fn parse_command(rest: &str) -> Result<Step, String> {
             toks.get(1).ok_or("check needs a name")?.to_string(),
             toks.get(2).ok_or("check needs a value")?.to_string(),
         ),
+        Some("icmp") => match toks.as_slice() {
+            [_, kind, "seq", seq, "=", outcome] => Step::Icmp(
+                parse_icmp_kind(kind)?,
+                seq.parse().map_err(|_| format!("bad number in `{rest}`"))?,
+                outcome.to_string(),
+            ),
+            _ => return Err(format!("`{rest}`: want `icmp KIND seq S = OUTCOME`")),
+        },
         Some("stat") => Step::Stat(
             toks.get(1).ok_or("stat needs a name")?.to_string(),
             num(2)? as u64,

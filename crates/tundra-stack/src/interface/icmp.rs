@@ -16,6 +16,7 @@ use tundra_ip::{
     ChecksumMode, Icmpv4DstUnreachable, Icmpv4Message, Icmpv4Packet, Icmpv4Repr,
     Icmpv4TimeExceeded, IpProtocol, Ipv4Addr, Ipv4Repr,
 };
+use tundra_tcp::{IcmpOutcome, SeqNumber};
 use tundra_udp::{IcmpError, IcmpErrorKind};
 
 use super::{Interface, SendError};
@@ -172,15 +173,47 @@ impl Interface {
                     None => self.counters.icmp_errors_unmatched += 1,
                 }
             }
-            // TCP: not routed yet; this is where the endpoint plugs in. It should take
-            // (kind, quoted local and remote address and port, quoted sequence number =
-            // data[4..8]) and, per RFC 5927 §4.1, act only if a connection has that
-            // 4-tuple and the sequence number lies in SND.UNA..SND.NXT. RFC 1122
-            // §4.2.3.9: port and protocol unreachable abort a connection in SYN-SENT
-            // ("connection refused"); the other errors are soft (reported, not fatal).
-            (IpProtocol::Tcp, _) => self.counters.icmp_errors_unmatched += 1,
+            (IpProtocol::Tcp, _) => self.receive_icmp_error_tcp(now, icmp, &header, data),
+            (IpProtocol::Udp, _) => self.counters.icmp_errors_short_quote += 1,
             // Errors about our echo requests, or other protocols: no socket to tell.
             _ => self.counters.icmp_errors_unmatched += 1,
+        }
+    }
+
+    /// An error quoting one of our TCP segments: the quote's first 8 octets are the
+    /// source and destination ports and the sequence number (RFC 9293 §3.1), all the
+    /// endpoint needs to find the connection and check the error against its window
+    /// (RFC 5927 §4.1). Fewer than 8 octets is a malformed quote (RFC 792 promises 64
+    /// bits), counted and dropped.
+    fn receive_icmp_error_tcp(
+        &mut self,
+        now: Instant,
+        icmp: &Icmpv4Repr,
+        header: &Ipv4Repr,
+        data: &[u8],
+    ) {
+        let Some(&[sp0, sp1, dp0, dp1, s0, s1, s2, s3]) = data.first_chunk::<8>() else {
+            self.counters.icmp_errors_short_quote += 1;
+            return;
+        };
+        let Some(kind) = tundra_tcp::IcmpErrorKind::from_icmp(icmp) else {
+            self.counters.icmp_errors_unmatched += 1;
+            return;
+        };
+        // The quoted segment is one we sent: its source is us, its destination the peer.
+        let local = SocketAddrV4::new(header.src_addr, u16::from_be_bytes([sp0, sp1]));
+        let remote = SocketAddrV4::new(header.dst_addr, u16::from_be_bytes([dp0, dp1]));
+        let seq = SeqNumber(u32::from_be_bytes([s0, s1, s2, s3]));
+        let outcome = self.tcp.icmp_error(now, local, remote, seq, kind);
+        log::debug!(
+            "icmp: {kind} for tcp {local} > {remote} seq {}: {outcome:?}",
+            seq.0
+        );
+        match outcome {
+            IcmpOutcome::NoConnection | IcmpOutcome::OutOfWindow => {
+                self.counters.icmp_errors_unmatched += 1
+            }
+            _ => self.counters.icmp_errors_delivered += 1,
         }
     }
 

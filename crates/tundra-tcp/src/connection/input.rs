@@ -149,6 +149,8 @@ impl Connection {
         // own MSS (the device MTU bound) either.
         let peer_mss = syn.options.mss.map_or(DEFAULT_MSS, |m| m as usize);
         self.smss = peer_mss.min(self.config.mss as usize).max(MIN_PEER_MSS);
+        // RFC 1191: an ICMP "fragmentation needed" about our SYN already lowered it.
+        self.smss = self.smss.min(self.path_mss);
         // RFC 7323 §2.2: window scaling is on only if both SYNs carry the option.
         if let (true, Some(shift)) = (self.config.window_scaling, syn.options.window_scale) {
             self.wscale_ok = true;
@@ -180,6 +182,7 @@ impl Connection {
     fn enter_established(&mut self, now: Instant) {
         self.set_state(State::Established);
         self.retries = 0;
+        self.soft_error = None;
         self.rtt.reset_backoff();
         if self.syn_timed_out {
             // RFC 6298 §5.7.
@@ -431,6 +434,9 @@ impl Connection {
             }
             delivered += self.scoreboard_ack(now, seg, ack);
             self.retries = 0;
+            // The path delivers again: an earlier ICMP soft error is stale (Linux
+            // clears `sk_err_soft` on forward progress too).
+            self.soft_error = None;
             self.take_rtt_sample(now, seg, una_before);
             self.rtt.reset_backoff();
             self.dupacks = 0;

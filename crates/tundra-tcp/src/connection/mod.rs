@@ -50,6 +50,7 @@
 //!   itself); [`Connection::poll_at`] reports only timer deadlines;
 //! - application events: [`Connection::poll_event`].
 
+mod icmp;
 mod input;
 mod output;
 mod recovery;
@@ -61,6 +62,7 @@ use tundra_core::{Duration, Instant};
 
 use crate::config::TcpConfig;
 use crate::congestion::{CongestionControl, NewReno, Prr};
+use crate::icmp::IcmpErrorKind;
 use crate::rack::{Rack, TailLossProbe};
 use crate::reassembly::RecvBuffer;
 use crate::rtt::RttEstimator;
@@ -146,6 +148,13 @@ pub enum CloseReason {
     TimedOut,
     /// Our user aborted (RFC 9293 §3.10.5).
     Aborted,
+    /// An ICMP hard error (port or protocol unreachable) answered the handshake: RFC
+    /// 1122 §4.2.3.9 "SHOULD abort the connection" (Linux: `ECONNREFUSED` for a port).
+    Unreachable(IcmpErrorKind),
+    /// Retransmissions went unanswered after an ICMP soft error arrived: the error is
+    /// what the application hears (RFC 1122 §4.2.3.9 "SHOULD make the information
+    /// available"; Linux reports `sk_err_soft`, e.g. `EHOSTUNREACH`, not `ETIMEDOUT`).
+    TimedOutUnreachable(IcmpErrorKind),
 }
 
 impl fmt::Display for CloseReason {
@@ -156,7 +165,22 @@ impl fmt::Display for CloseReason {
             CloseReason::Refused => "connection refused",
             CloseReason::TimedOut => "connection timed out",
             CloseReason::Aborted => "connection aborted",
+            CloseReason::Unreachable(kind) => return write!(f, "{kind}"),
+            CloseReason::TimedOutUnreachable(kind) => {
+                return write!(f, "{kind} (connection timed out)")
+            }
         })
+    }
+}
+
+impl CloseReason {
+    /// Whether the connection gave up for lack of answers (with or without an ICMP
+    /// soft error to tell).
+    pub fn is_timeout(self) -> bool {
+        matches!(
+            self,
+            CloseReason::TimedOut | CloseReason::TimedOutUnreachable(_)
+        )
     }
 }
 
@@ -349,8 +373,12 @@ pub struct Connection {
     snd_wscale: u8,
     /// Both sides sent the window scale option (RFC 7323 §2.2).
     wscale_ok: bool,
-    /// SMSS: the peer's MSS clamped to ours (RFC 9293 §3.7.1), before options.
+    /// SMSS: the peer's MSS clamped to ours (RFC 9293 §3.7.1) and to the path MTU
+    /// (RFC 1191), before options.
     smss: usize,
+    /// The largest SMSS the path MTU allows, once an ICMP "fragmentation needed" said
+    /// so (RFC 1191); `usize::MAX` until then.
+    path_mss: usize,
     /// Sequence number of the first byte in `send_buf`.
     buf_seq: SeqNumber,
     send_buf: SendBuffer,
@@ -408,6 +436,9 @@ pub struct Connection {
     rexmit_now: bool,
     retries: u32,
     syn_timed_out: bool,
+    /// The last ICMP soft error (RFC 1122 §4.2.3.9), reported if the connection times
+    /// out; forgotten when an ACK shows the path works.
+    soft_error: Option<IcmpErrorKind>,
 
     // --- Timers (RFC 9293 §3.8, RFC 6298) ---
     rto_at: Option<Instant>,
@@ -488,6 +519,7 @@ impl Connection {
             snd_wscale: 0,
             wscale_ok: false,
             smss,
+            path_mss: usize::MAX,
             buf_seq: iss + 1,
             send_buf,
             fin_queued: false,
@@ -519,6 +551,7 @@ impl Connection {
             rexmit_now: false,
             retries: 0,
             syn_timed_out: false,
+            soft_error: None,
             rto_at: None,
             reo_at: None,
             tlp_at: None,
@@ -911,7 +944,7 @@ impl Connection {
             return;
         }
         if self.keepalive_sent >= ka.count {
-            self.enter_closed(CloseReason::TimedOut);
+            self.enter_closed(self.timeout_reason());
             return;
         }
         self.keepalive_sent += 1;

@@ -378,7 +378,7 @@ impl Connection {
         if self.retries >= limit {
             // RFC 9293 §3.8.3: past R2, close the connection.
             log::debug!("{}: retransmission limit reached, giving up", self.local);
-            self.enter_closed(crate::CloseReason::TimedOut);
+            self.enter_closed(self.timeout_reason());
             return;
         }
         self.stats.rto_expirations += 1;
