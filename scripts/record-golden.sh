@@ -8,11 +8,22 @@
 #   sudo scripts/record-golden.sh tun-ping     # just one
 #   sudo scripts/record-golden.sh --no-build tap-arp-ping
 #
-# Goldens: tun-ping (TUN, ping of 56 and 1472 bytes), tap-arp-ping (TAP: our
-# gratuitous ARP, the kernel's ARP request and our reply, then pings).
+# Goldens (table in docs/replay.md):
+#   tun-ping        TUN: ping of 56 and 1472 bytes
+#   tap-arp-ping    TAP: our gratuitous ARP, the kernel's ARP request and our reply, pings
+#   tcp-echo        nc -N: handshake, three lines through echo (port 7), client closes
+#   tcp-rst         a SYN and a bare ACK (raw socket) to closed port 81: our RSTs
+#   tcp-retransmit  echo whose second answer nftables drops in the namespace: our RTO
+#   http-keepalive  curl: two requests on one connection, the second with
+#                   `Connection: close`, so the server closes first
+#   ws-echo         scripts/ws-echo.py: WebSocket handshake on /echo, text and binary
+#                   echoed, closing handshake
+# The stack runs in an empty directory, so it serves no ./docs (`www: null`).
+# Re-recording changes every byte (ports, ISNs, timing): replay the result with
+# `tundra replay` and review it with `tshark -r` before committing.
 #
 # Network safety: all traffic stays inside the namespace, which is deleted on exit
-# (also on failure), with the stack it started.
+# (also on failure) with its nftables rules, with the stack it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
