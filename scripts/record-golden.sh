@@ -14,6 +14,8 @@
 #   tcp-echo        nc -N: handshake, three lines through echo (port 7), client closes
 #   tcp-rst         a SYN and a bare ACK (raw socket) to closed port 81: our RSTs
 #   tcp-retransmit  echo whose second answer nftables drops in the namespace: our RTO
+#   tcp-fast-retransmit  6000 bytes echoed, our first segment dropped: the kernel's
+#                   SACKs, our fast retransmit
 #   http-keepalive  curl: two requests on one connection, the second with
 #                   `Connection: close`, so the server closes first
 #   ws-echo         scripts/ws-echo.py: WebSocket handshake on /echo, text and binary
@@ -30,7 +32,8 @@ cd "$(dirname "$0")/.."
 build=1
 if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
 want=("$@")
-all=(tun-ping tap-arp-ping tcp-echo tcp-rst tcp-retransmit http-keepalive ws-echo)
+all=(tun-ping tap-arp-ping tcp-echo tcp-rst tcp-retransmit tcp-fast-retransmit http-keepalive
+  ws-echo)
 [ ${#want[@]} -eq 0 ] && want=("${all[@]}")
 
 if [ "$(id -u)" != 0 ]; then
@@ -175,6 +178,21 @@ record_tcp_retransmit() {
   stop
 }
 
+record_tcp_fast_retransmit() {
+  setup tun tun0
+  start tcp-fast-retransmit tun tun0
+  # 6000 bytes through echo: our answer is a flight of full segments, of which nftables
+  # drops only the first (a quota of 2000 bytes holds one 1500-byte packet). The kernel
+  # SACKs the rest, and we resend the hole well before the RTO (RFC 6675, RFC 8985).
+  in_ns nft add table inet tnd_golden
+  in_ns nft add chain inet tnd_golden input '{ type filter hook input priority 0; }'
+  in_ns nft add rule inet tnd_golden input ip saddr 10.0.0.2 tcp sport 7 ip length gt 1000 \
+    quota until 2000 bytes drop
+  { head -c 6000 /dev/zero | tr '\0' x; sleep 0.5; } | in_ns nc -N -w 3 10.0.0.2 7 >/dev/null
+  sleep 0.3
+  stop
+}
+
 record_http_keepalive() {
   setup tun tun0
   start http-keepalive tun tun0
@@ -204,6 +222,7 @@ for name in "${want[@]}"; do
     tcp-echo) record_tcp_echo ;;
     tcp-rst) record_tcp_rst ;;
     tcp-retransmit) record_tcp_retransmit ;;
+    tcp-fast-retransmit) record_tcp_fast_retransmit ;;
     http-keepalive) record_http_keepalive ;;
     ws-echo) record_ws_echo ;;
     *) echo "record-golden.sh: unknown golden $name" >&2; exit 1 ;;

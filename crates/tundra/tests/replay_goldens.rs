@@ -49,6 +49,7 @@ fn every_golden_replays_byte_exact() {
         "tcp-echo.pcap",
         "tcp-rst.pcap",
         "tcp-retransmit.pcap",
+        "tcp-fast-retransmit.pcap",
         "http-keepalive.pcap",
         "ws-echo.pcap",
     ] {
