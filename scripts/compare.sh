@@ -38,6 +38,8 @@ fi
 for tool in ip tshark tcpdump ping nc socat curl python3; do
   command -v "$tool" >/dev/null || { echo "compare.sh: missing $tool (see .ci/run)" >&2; exit 1; }
 done
+python3 -c 'import websockets.sync.client' 2>/dev/null \
+  || { echo "compare.sh: missing Python websockets (pip install websockets==13.1, see .ci/run)" >&2; exit 1; }
 
 target=${CARGO_TARGET_DIR:-target}
 bin=${TUNDRA_BIN:-$target/release/tundra}

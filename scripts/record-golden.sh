@@ -41,6 +41,10 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+for tool in ip ping nc nft curl python3 tshark; do
+  command -v "$tool" >/dev/null || { echo "record-golden.sh: missing $tool (see .ci/run)" >&2; exit 1; }
+done
+
 target=${CARGO_TARGET_DIR:-target}
 if [ $build = 1 ]; then cargo build --release -p tundra; fi
 bin="$target/release/tundra"
