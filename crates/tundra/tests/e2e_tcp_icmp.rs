@@ -28,14 +28,11 @@ fn stop(ns: &mut Netns, stack: usize, log: &Path) -> String {
     text
 }
 
-/// RFC 1191 through a kernel router: a kernel client in B downloads 4 MB from
-/// Tundra's chargen across the 1000-byte hop. A's "fragmentation needed" lowers the
-/// connection's segment size, what was in flight is sent again in smaller segments,
-/// and every byte arrives.
-#[test]
-fn pmtud_through_a_kernel_router_with_a_1000_byte_hop() {
-    let mut a = Netns::with_link("pmtu-a", Link::Tun, false);
-    let b = Netns::new("pmtu-b");
+/// The two namespaces of the module doc: A (the TUN device, the kernel router) and B
+/// (10.1.0.2) behind the 1000-byte hop.
+fn two_hops(tag: &str) -> (Netns, Netns) {
+    let a = Netns::with_link(&format!("{tag}-a"), Link::Tun, false);
+    let b = Netns::new(&format!("{tag}-b"));
     a.exec_ok(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
     a.exec_ok(&[
         "ip", "link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b", "netns", &b.name,
@@ -49,7 +46,16 @@ fn pmtud_through_a_kernel_router_with_a_1000_byte_hop() {
     b.exec_ok(&[
         "ip", "route", "add", "default", "via", "10.1.0.1", "advmss", "1460",
     ]);
+    (a, b)
+}
 
+/// RFC 1191 through a kernel router: a kernel client in B downloads 4 MB from
+/// Tundra's chargen across the 1000-byte hop. A's "fragmentation needed" lowers the
+/// connection's segment size, what was in flight is sent again in smaller segments,
+/// and every byte arrives.
+#[test]
+fn pmtud_through_a_kernel_router_with_a_1000_byte_hop() {
+    let (mut a, b) = two_hops("pmtu");
     let dir = artifacts_dir();
     let pcap = dir.join("pmtu.pcap");
     let log = dir.join("pmtu.log");
@@ -107,6 +113,69 @@ fn pmtud_through_a_kernel_router_with_a_1000_byte_hop() {
     // TCP header they quote, which is cut short.)
     let broken = tshark_count(&pcap, &format!("ip && !icmp && ({BROKEN})"));
     assert_eq!(broken, 0, "{}", tshark_summary(&pcap));
+}
+
+/// The other direction of a transfer, with our client: `tundra connect` sends 2 MiB
+/// to a kernel `nc -l` in B across the 1000-byte hop; B gets every byte.
+#[test]
+fn tundra_connect_uploads_across_the_1000_byte_hop() {
+    let (a, mut b) = two_hops("pmtu-up");
+    let dir = artifacts_dir();
+    let data: Vec<u8> = (0..2u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let to_send = dir.join("pmtu-up-sends.bin");
+    let got = dir.join("pmtu-up-got.bin");
+    std::fs::write(&to_send, &data).unwrap();
+    let listen = format!("exec nc -l -N 10.1.0.2 5000 > {}", got.display());
+    b.spawn(&["sh", "-c", &listen], &dir.join("pmtu-up-nc.log"));
+    std::thread::sleep(Duration::from_millis(300));
+    let pcap = dir.join("pmtu-up.pcap");
+    let bin = tundra_bin();
+    let out = a.exec(&[
+        bin.to_str().unwrap(),
+        "connect",
+        "10.1.0.2:5000",
+        "--dev",
+        "tun0",
+        "--gateway",
+        KERNEL_ADDR,
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--send",
+        to_send.to_str().unwrap(),
+        "--out",
+        "/dev/null",
+        "--timeout",
+        "60",
+    ]);
+    assert!(
+        out.status.success(),
+        "tundra connect: {}\n{}",
+        text(&out),
+        tshark_summary(&pcap)
+    );
+    println!("{}", text(&out).lines().last().unwrap_or(""));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&got).map(|m| m.len()).unwrap_or(0) < data.len() as u64 {
+        assert!(Instant::now() < deadline, "nc never got everything");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(std::fs::read(&got).unwrap() == data, "B got other bytes");
+    let frag_needed = tshark_count(
+        &pcap,
+        "icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1000",
+    );
+    assert!(frag_needed >= 1, "{}", tshark_summary(&pcap));
+    let big = tshark_count(&pcap, "ip.src == 10.0.0.2 && tcp && !icmp && ip.len > 1000");
+    let small = tshark_count(
+        &pcap,
+        "ip.src == 10.0.0.2 && tcp && !icmp && tcp.len > 0 && ip.len <= 1000",
+    );
+    assert!(
+        big >= 1 && small > 20 * big,
+        "{big} over 1000 octets, {small} that fit"
+    );
 }
 
 /// RFC 1122 §4.2.3.9: the kernel rejects our SYN to port 7777 with an ICMP port
