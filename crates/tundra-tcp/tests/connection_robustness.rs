@@ -1,5 +1,6 @@
 //! Bad input never wins: random segments (any flags, sequence and acknowledgment
-//! numbers, windows, options) and random user calls and clock jumps, thrown at a
+//! numbers, windows, options), random ICMP errors (any kind, quoted sequence number
+//! and next-hop MTU) and random user calls and clock jumps, thrown at a
 //! connection in every phase of its life, never panic and never break the invariants
 //! of the send and receive sequence spaces.
 
@@ -8,7 +9,8 @@ use core::net::{Ipv4Addr, SocketAddrV4};
 use proptest::prelude::*;
 use tundra_core::{Duration, Instant};
 use tundra_tcp::{
-    Connection, OpenParams, SeqNumber, TcpConfig, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp,
+    Connection, IcmpErrorKind, OpenParams, SeqNumber, TcpConfig, TcpFlags, TcpOptions, TcpRepr,
+    TcpTimestamp,
 };
 
 const LOCAL: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 80);
@@ -28,6 +30,11 @@ enum Action {
         sack: Option<(i32, i32)>,
         wscale: Option<u8>,
         mss: Option<u16>,
+    },
+    Icmp {
+        kind: u8,
+        mtu: u16,
+        seq_off: i32,
     },
     Send(usize),
     Recv(usize),
@@ -53,6 +60,8 @@ fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(flags, seq_off, ack_off, window, len, ts, sack, wscale, mss)| {
                 Action::Segment { flags, seq_off, ack_off, window, len, ts, sack, wscale, mss }
             }),
+        2 => (any::<u8>(), any::<u16>(), -10_000i32..10_000)
+            .prop_map(|(kind, mtu, seq_off)| Action::Icmp { kind, mtu, seq_off }),
         2 => (0usize..5000).prop_map(Action::Send),
         2 => (0usize..5000).prop_map(Action::Recv),
         1 => Just(Action::Shutdown),
@@ -114,6 +123,19 @@ fn run(mut conn: Connection, actions: Vec<Action>) {
                     payload: &payload[..len],
                 };
                 conn.handle_segment(now, &repr);
+            }
+            Action::Icmp { kind, mtu, seq_off } => {
+                let kind = match kind % 8 {
+                    0 => IcmpErrorKind::NetUnreachable,
+                    1 => IcmpErrorKind::HostUnreachable,
+                    2 => IcmpErrorKind::ProtoUnreachable,
+                    3 => IcmpErrorKind::PortUnreachable,
+                    4 => IcmpErrorKind::TimeExceeded,
+                    5 => IcmpErrorKind::ParamProblem,
+                    _ => IcmpErrorKind::FragRequired { mtu },
+                };
+                let seq = SeqNumber(ISS.wrapping_add(seq_off as u32));
+                let _ = conn.handle_icmp_error(now, seq, kind);
             }
             Action::Send(n) => {
                 let _ = conn.send(&payload[..n.min(payload.len())]);

@@ -42,7 +42,8 @@
 //! ```
 //!
 //! # Driving a connection
-//! - network input: [`Connection::handle_segment`];
+//! - network input: [`Connection::handle_segment`], and ICMP errors quoting our
+//!   segments: [`Connection::handle_icmp_error`] (see [`crate::icmp`]);
 //! - user calls: [`Connection::send`], [`Connection::recv`], [`Connection::shutdown`],
 //!   [`Connection::close`], [`Connection::abort`];
 //! - output: after any of the above or when [`Connection::poll_at`] is due, call
