@@ -65,6 +65,23 @@ fn rfc9293_reset_in_established() {
     );
 }
 
+// RFC 9293 §3.10.7.4 flushes the queues on a RST, but data we acknowledged is the
+// user's (and Linux keeps it): it is read first, then the reset is reported.
+#[test]
+fn reset_after_acknowledged_data_keeps_it_readable() {
+    let mut t = TcpScript::establish_plain(TcpConfig::default());
+    t.run(
+        "0.100 < P. 1:301(300) ack 1 win 65535
+         +0 check recvq 300
+         0.140 > . 1:1(0) ack 301
+         0.310 < R. 301:301(0) ack 1 win 0
+         +0 state CLOSED
+         +0 event Readable
+         +0 recv 300
+         +0 recv reset",
+    );
+}
+
 // RFC 9293 §3.10.7.4 second step: a RST in FIN-WAIT-1 closes.
 #[test]
 fn rfc9293_reset_in_fin_wait_1() {

@@ -985,6 +985,12 @@ impl Connection {
         self.set_state(State::Closed);
         if reason != CloseReason::Normal {
             self.send_buf.clear();
+        }
+        // RFC 9293 §3.10.7.4 says to flush the segment queues on a reset, but data we
+        // acknowledged is the user's: like Linux (tcp_reset purges only the write
+        // queue), what was received in order stays readable, and `recv` reports the
+        // reset after it. Only our own ABORT discards it (the user reads no more).
+        if reason == CloseReason::Aborted {
             self.recv_buf.clear();
         }
         self.close_reason = Some(reason);
