@@ -6,12 +6,12 @@ use std::io::Write;
 use std::net::SocketAddrV4;
 use std::process::ExitCode;
 
-use tundra_core::{Duration, Instant};
-use tundra_tcp::{ConnHandle, RecvError, SendError, State};
-use tundra_tun::{Clock, Driver, Next, Stop};
+use tundra_core::Instant;
+use tundra_tcp::{CloseReason, Connection, RecvError, SendError};
 
 use crate::cli::ConnectArgs;
-use crate::setup::{bring_up, SetupError};
+use crate::client::{self, ClientApp, Step};
+use crate::setup::SetupError;
 
 /// Connects, sends `--send`, writes what arrives to `--out`, and returns once both
 /// directions are closed.
@@ -32,7 +32,7 @@ pub fn connect(args: ConnectArgs) -> Result<ExitCode, SetupError> {
         })?,
         None => Vec::new(),
     };
-    let mut out: Box<dyn Write> = match &args.out {
+    let out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| SetupError::BadValue {
                 what: "output file",
@@ -42,126 +42,33 @@ pub fn connect(args: ConnectArgs) -> Result<ExitCode, SetupError> {
         )),
         None => Box::new(std::io::stdout().lock()),
     };
-    let stop = Stop::on_signals()?;
-    let clock = Clock::start();
-    let (mut dev, mut iface) = bring_up(&args.device, &clock)?;
-    let deadline = Instant::ZERO + Duration::from_micros((args.timeout.max(0.0) * 1e6) as u64);
-
-    let mut handle: Option<ConnHandle> = None;
-    let mut sent = 0usize;
-    let mut received = 0u64;
-    let mut eof = false;
-    let mut failure: Option<String> = None;
-    let mut connected_at: Option<Instant> = None;
-    let mut finished_at = Instant::ZERO;
-    let mut closing_since: Option<Instant> = None;
-    let mut buf = vec![0u8; 64 * 1024];
-
-    let mut driver = Driver::new(clock, stop);
-    driver.run(&mut dev, |now, dev| {
-        let h = match handle {
-            Some(h) => h,
-            None => {
-                let local = iface.address();
-                match iface.tcp().connect(now, local, target) {
-                    Ok(h) => {
-                        handle = Some(h);
-                        h
-                    }
-                    Err(e) => {
-                        failure = Some(format!("connect: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-        };
-        for _ in 0..64 {
-            let moved = iface.poll_device(now, dev);
-            let mut worked = false;
-            let Some(conn) = iface.tcp().connection_mut(h) else {
-                if !eof || sent < data.len() {
-                    failure = Some("connection closed before the peer finished".into());
-                }
-                return Ok(Next::Exit);
-            };
-            if connected_at.is_none() && conn.state() == State::Established {
-                connected_at = Some(now);
-            }
-            if sent < data.len() {
-                match conn.send(&data[sent..]) {
-                    Ok(n) => {
-                        sent += n;
-                        worked |= n > 0;
-                    }
-                    Err(SendError::WouldBlock) => {}
-                    Err(e) => {
-                        failure = Some(format!("send: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-            if sent == data.len() && conn.state().is_synchronized() {
-                conn.shutdown();
-            }
-            while !eof {
-                match conn.recv(&mut buf) {
-                    Ok(0) => {
-                        if !eof {
-                            eof = true;
-                            finished_at = now;
-                        }
-                        break;
-                    }
-                    Ok(n) => {
-                        received += n as u64;
-                        worked = true;
-                        if let Err(e) = out.write_all(&buf[..n]) {
-                            failure = Some(format!("writing output: {e}"));
-                            return Ok(Next::Exit);
-                        }
-                    }
-                    Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
-                    Err(e) => {
-                        failure = Some(format!("recv: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-            if eof && sent == data.len() {
-                // Both directions done: close, and stay until our FIN is acknowledged
-                // (TIME-WAIT) so the peer sees a clean close, for at most 2 s.
-                conn.close();
-                let closing = *closing_since.get_or_insert(now);
-                if matches!(conn.state(), State::TimeWait | State::Closed)
-                    || now - closing > Duration::from_secs(2)
-                {
-                    iface.poll_device(now, dev);
-                    return Ok(Next::Exit);
-                }
-            }
-            if !moved && !worked {
-                break;
-            }
-        }
-        if now >= deadline {
-            failure = Some(format!("timed out after {:.1} s", args.timeout));
-            return Ok(Next::Exit);
-        }
-        let next = [iface.poll_at(), Some(deadline)]
-            .into_iter()
-            .flatten()
-            .min();
-        Ok(Next::Wait(next))
-    })?;
+    let mut app = Transfer {
+        data,
+        sent: 0,
+        received: 0,
+        eof_at: None,
+        out,
+        buf: vec![0u8; 64 * 1024],
+    };
+    let outcome = client::run(&args.device, target, args.timeout, &mut app)?;
+    let Transfer {
+        data,
+        sent,
+        received,
+        eof_at,
+        mut out,
+        ..
+    } = app;
     let _ = out.flush();
-    if let Some(f) = failure {
+    if let Some(f) = outcome.failure {
         eprintln!(
             "tundra: {f} (sent {sent} of {} bytes, received {received})",
             data.len()
         );
         return Ok(ExitCode::from(1));
     }
-    let secs = (finished_at - connected_at.unwrap_or(Instant::ZERO))
+    let finished_at = eof_at.unwrap_or(Instant::ZERO);
+    let secs = (finished_at - outcome.connected_at.unwrap_or(Instant::ZERO))
         .total_micros()
         .max(1) as f64
         / 1e6;
@@ -171,4 +78,60 @@ pub fn connect(args: ConnectArgs) -> Result<ExitCode, SetupError> {
         sent as f64 / secs / 1e6
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sends a file, writes what comes back, half-closes once all is sent and ends at the
+/// peer's FIN.
+struct Transfer {
+    data: Vec<u8>,
+    sent: usize,
+    received: u64,
+    /// When the peer's FIN was read.
+    eof_at: Option<Instant>,
+    out: Box<dyn Write>,
+    buf: Vec<u8>,
+}
+
+impl ClientApp for Transfer {
+    fn round(&mut self, now: Instant, conn: &mut Connection) -> Step {
+        let mut step = Step::Idle;
+        if self.sent < self.data.len() {
+            match conn.send(&self.data[self.sent..]) {
+                Ok(n) if n > 0 => {
+                    self.sent += n;
+                    step = Step::Worked;
+                }
+                Ok(_) | Err(SendError::WouldBlock) => {}
+                Err(e) => return Step::Fail(format!("send: {e}")),
+            }
+        }
+        if self.sent == self.data.len() && conn.state().is_synchronized() {
+            conn.shutdown();
+        }
+        while self.eof_at.is_none() {
+            match conn.recv(&mut self.buf) {
+                Ok(0) => self.eof_at = Some(now),
+                Ok(n) => {
+                    self.received += n as u64;
+                    step = Step::Worked;
+                    if let Err(e) = self.out.write_all(&self.buf[..n]) {
+                        return Step::Fail(format!("writing output: {e}"));
+                    }
+                }
+                Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
+                Err(e) => return Step::Fail(format!("recv: {e}")),
+            }
+        }
+        if self.eof_at.is_some() && self.sent == self.data.len() {
+            return Step::Done;
+        }
+        step
+    }
+
+    fn on_closed(&mut self, reason: Option<CloseReason>) -> Option<String> {
+        Some(match reason {
+            Some(reason) => format!("connection closed: {reason}"),
+            None => "connection closed before the peer finished".into(),
+        })
+    }
 }

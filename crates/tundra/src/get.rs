@@ -21,13 +21,13 @@ use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::process::ExitCode;
 
-use tundra_core::{Duration, Instant};
+use tundra_core::Instant;
 use tundra_http::{ClientConnection, ClientEvent, ClientRequest, ClientResponse, Url};
-use tundra_tcp::{ConnHandle, RecvError, SendError, State};
-use tundra_tun::{Clock, Driver, Next, Stop};
+use tundra_tcp::{CloseReason, Connection, RecvError, SendError};
 
 use crate::cli::GetArgs;
-use crate::setup::{bring_up, SetupError};
+use crate::client::{self, ClientApp, Step};
+use crate::setup::SetupError;
 
 /// Exit status for an HTTP error with `--fail` (curl's 22).
 const EXIT_HTTP_ERROR: u8 = 22;
@@ -48,7 +48,7 @@ pub fn get(args: GetArgs) -> Result<ExitCode, SetupError> {
         )
     })?;
     let target = SocketAddrV4::new(host, url.port);
-    let mut out: Box<dyn Write> = match &args.output {
+    let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| SetupError::BadValue {
                 what: "output file",
@@ -62,178 +62,35 @@ pub fn get(args: GetArgs) -> Result<ExitCode, SetupError> {
     let mut client = ClientConnection::default();
     client.send_request(&request);
 
-    let stop = Stop::on_signals()?;
-    let clock = Clock::start();
-    let (mut dev, mut iface) = bring_up(&args.device, &clock)?;
-    let deadline = Instant::ZERO + Duration::from_micros((args.timeout.max(0.0) * 1e6) as u64);
     let verbose = args.verbose;
     if verbose {
         eprintln!("*   Trying {target}...");
     }
-
-    let mut handle: Option<ConnHandle> = None;
-    let mut connected_at: Option<Instant> = None;
-    let mut response: Option<ClientResponse> = None;
-    let mut body_bytes = 0u64;
-    let mut discard_body = false;
-    let mut done_at: Option<Instant> = None;
-    let mut eof = false;
-    let mut failure: Option<String> = None;
-    let mut closing_since: Option<Instant> = None;
-    let mut buf = vec![0u8; 64 * 1024];
-
-    let mut driver = Driver::new(clock, stop);
-    driver.run(&mut dev, |now, dev| {
-        let h = match handle {
-            Some(h) => h,
-            None => {
-                let local = iface.address();
-                match iface.tcp().connect(now, local, target) {
-                    Ok(h) => {
-                        handle = Some(h);
-                        h
-                    }
-                    Err(e) => {
-                        failure = Some(format!("connect: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-        };
-        for _ in 0..64 {
-            let moved = iface.poll_device(now, dev);
-            let mut worked = false;
-            let Some(conn) = iface.tcp().connection_mut(h) else {
-                if done_at.is_none() {
-                    failure = Some("connection closed before the response was complete".into());
-                }
-                return Ok(Next::Exit);
-            };
-            if connected_at.is_none() && conn.state().is_synchronized() {
-                connected_at = Some(now);
-                if verbose {
-                    eprintln!("* Connected to {} port {}", target.ip(), target.port());
-                    show_request(&request);
-                }
-            }
-            if let Some(reason) = conn
-                .close_reason()
-                .filter(|_| conn.state() == State::Closed)
-            {
-                if done_at.is_none() {
-                    failure = Some(format!("connection closed: {reason}"));
-                }
-                conn.close();
-                return Ok(Next::Exit);
-            }
-            // Request out.
-            while let Some(bytes) = client.poll_transmit() {
-                match conn.send(bytes) {
-                    Ok(n) => {
-                        client.consume(n);
-                        worked |= n > 0;
-                        if n == 0 {
-                            break;
-                        }
-                    }
-                    Err(SendError::WouldBlock) => break,
-                    Err(e) => {
-                        failure = Some(format!("send: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-            // Response in.
-            while done_at.is_none() && !eof {
-                let result = match conn.recv(&mut buf) {
-                    Ok(0) => {
-                        eof = true;
-                        client.on_eof()
-                    }
-                    Ok(n) => client.on_bytes(&buf[..n]),
-                    Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
-                    Err(e) => {
-                        failure = Some(format!("recv: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                };
-                worked = true;
-                if let Err(e) = result {
-                    failure = Some(e.to_string());
-                    conn.abort();
-                    return Ok(Next::Exit);
-                }
-                while let Some(event) = client.poll_event() {
-                    match event {
-                        ClientEvent::Informational(r) if verbose => show_response(&r),
-                        ClientEvent::Head(r) => {
-                            if verbose {
-                                show_response(&r);
-                            }
-                            // Like curl --fail: an error page is not the body asked for.
-                            discard_body = args.fail && r.status.0 >= 400;
-                            response = Some(r);
-                        }
-                        ClientEvent::Data(data) => {
-                            body_bytes += data.len() as u64;
-                            if discard_body {
-                                continue;
-                            }
-                            if let Err(e) = out.write_all(&data) {
-                                failure = Some(format!("writing output: {e}"));
-                                conn.abort();
-                                return Ok(Next::Exit);
-                            }
-                        }
-                        ClientEvent::Done { trailers } => {
-                            if verbose {
-                                for t in trailers.iter() {
-                                    eprintln!("< {t}");
-                                }
-                            }
-                            done_at = Some(now);
-                        }
-                        ClientEvent::Upgraded { .. } => {
-                            failure = Some("the server switched protocols".into());
-                            conn.abort();
-                            return Ok(Next::Exit);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            if done_at.is_some() || eof {
-                // Complete (or the server closed): close our side and stay until the
-                // FIN exchange is over (TIME-WAIT) so the server sees a clean close,
-                // for at most 2 s. Anything the server sends now is not ours to read.
-                while let Ok(n) = conn.recv(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                }
-                conn.close();
-                let closing = *closing_since.get_or_insert(now);
-                if matches!(conn.state(), State::TimeWait | State::Closed)
-                    || now - closing > Duration::from_secs(2)
-                {
-                    iface.poll_device(now, dev);
-                    return Ok(Next::Exit);
-                }
-            }
-            if !moved && !worked {
-                break;
-            }
-        }
-        if now >= deadline {
-            failure = Some(format!("timed out after {:.1} s", args.timeout));
-            return Ok(Next::Exit);
-        }
-        let next = [iface.poll_at(), Some(deadline)]
-            .into_iter()
-            .flatten()
-            .min();
-        Ok(Next::Wait(next))
-    })?;
+    let mut app = Fetch {
+        target,
+        request,
+        client,
+        verbose,
+        fail: args.fail,
+        connected: false,
+        eof: false,
+        response: None,
+        body_bytes: 0,
+        discard_body: false,
+        done_at: None,
+        out,
+        buf: vec![0u8; 64 * 1024],
+    };
+    let outcome = client::run(&args.device, target, args.timeout, &mut app)?;
+    let Fetch {
+        response,
+        body_bytes,
+        done_at,
+        mut out,
+        ..
+    } = app;
+    let connected_at = outcome.connected_at;
+    let failure = outcome.failure;
     let _ = out.flush();
     if let Some(f) = failure {
         eprintln!("tundra: {f} (received {body_bytes} body bytes)");
@@ -258,6 +115,126 @@ pub fn get(args: GetArgs) -> Result<ExitCode, SetupError> {
         return Ok(ExitCode::from(EXIT_HTTP_ERROR));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One GET: the request out, the response in, the body to `out`.
+struct Fetch {
+    target: SocketAddrV4,
+    request: ClientRequest,
+    client: ClientConnection,
+    verbose: bool,
+    /// `--fail`: an error page is not the body asked for (curl's -f).
+    fail: bool,
+    connected: bool,
+    /// The server closed its side.
+    eof: bool,
+    response: Option<ClientResponse>,
+    body_bytes: u64,
+    discard_body: bool,
+    /// When the response was complete.
+    done_at: Option<Instant>,
+    out: Box<dyn Write>,
+    buf: Vec<u8>,
+}
+
+impl ClientApp for Fetch {
+    fn round(&mut self, now: Instant, conn: &mut Connection) -> Step {
+        if !self.connected && conn.state().is_synchronized() {
+            self.connected = true;
+            if self.verbose {
+                let (ip, port) = (self.target.ip(), self.target.port());
+                eprintln!("* Connected to {ip} port {port}");
+                show_request(&self.request);
+            }
+        }
+        let mut step = Step::Idle;
+        // Request out.
+        while let Some(bytes) = self.client.poll_transmit() {
+            match conn.send(bytes) {
+                Ok(0) | Err(SendError::WouldBlock) => break,
+                Ok(n) => {
+                    self.client.consume(n);
+                    step = Step::Worked;
+                }
+                Err(e) => return Step::Fail(format!("send: {e}")),
+            }
+        }
+        // Response in.
+        while self.done_at.is_none() && !self.eof {
+            let result = match conn.recv(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    self.client.on_eof()
+                }
+                Ok(n) => self.client.on_bytes(&self.buf[..n]),
+                Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
+                Err(e) => return Step::Fail(format!("recv: {e}")),
+            };
+            step = Step::Worked;
+            if let Err(e) = result {
+                return Step::Fail(e.to_string());
+            }
+            if let Err(message) = self.events(now) {
+                return Step::Fail(message);
+            }
+        }
+        // Complete, or the server closed (an empty close is judged by the caller:
+        // no response).
+        if self.done_at.is_some() || self.eof {
+            return Step::Done;
+        }
+        step
+    }
+
+    fn on_closed(&mut self, reason: Option<CloseReason>) -> Option<String> {
+        if self.done_at.is_some() {
+            return None;
+        }
+        Some(match reason {
+            Some(reason) => format!("connection closed: {reason}"),
+            None => "connection closed before the response was complete".into(),
+        })
+    }
+}
+
+impl Fetch {
+    /// Handles what the parser found; an error message ends the exchange.
+    fn events(&mut self, now: Instant) -> Result<(), String> {
+        while let Some(event) = self.client.poll_event() {
+            match event {
+                ClientEvent::Informational(r) if self.verbose => show_response(&r),
+                ClientEvent::Head(r) => {
+                    if self.verbose {
+                        show_response(&r);
+                    }
+                    self.discard_body = self.fail && r.status.0 >= 400;
+                    self.response = Some(r);
+                }
+                ClientEvent::Data(data) => {
+                    self.body_bytes += data.len() as u64;
+                    if self.discard_body {
+                        continue;
+                    }
+                    if let Err(e) = self.out.write_all(&data) {
+                        return Err(format!("writing output: {e}"));
+                    }
+                }
+                ClientEvent::Done { trailers } => {
+                    if self.verbose {
+                        for t in trailers.iter() {
+                            eprintln!("< {t}");
+                        }
+                    }
+                    self.done_at = Some(now);
+                }
+                ClientEvent::Upgraded { .. } => {
+                    return Err("the server switched protocols".into());
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The request head, `> ` before each line (the body of a GET is empty).

@@ -5,6 +5,7 @@
 //! address) ends in one line on stderr and a non-zero exit, never a panic.
 
 mod cli;
+mod client;
 mod connect;
 mod get;
 mod ping;

@@ -16,11 +16,11 @@ use std::process::ExitCode;
 use tundra_core::{Duration, Instant, Rng};
 use tundra_http::ws::{parse_ws_url, ClientHandshake, CloseCode, WsConfig, WsConnection, WsEvent};
 use tundra_http::{ClientConnection, ClientEvent};
-use tundra_tcp::{ConnHandle, RecvError, SendError, State};
-use tundra_tun::{Clock, Driver, Next, Stop};
+use tundra_tcp::{CloseReason, Connection, RecvError, SendError};
 
 use crate::cli::WsArgs;
-use crate::setup::{bring_up, SetupError};
+use crate::client::{self, ClientApp, Step};
+use crate::setup::SetupError;
 
 /// Connects to `args.url`, sends the lines, prints what arrives, closes.
 pub fn ws(args: WsArgs) -> Result<ExitCode, SetupError> {
@@ -65,218 +65,26 @@ pub fn ws(args: WsArgs) -> Result<ExitCode, SetupError> {
     let mut http = ClientConnection::default();
     http.send_request(&request);
 
-    let stop = Stop::on_signals()?;
-    let clock = Clock::start();
-    let (mut dev, mut iface) = bring_up(&args.device, &clock)?;
-    let deadline = Instant::ZERO + Duration::from_micros((args.timeout.max(0.0) * 1e6) as u64);
-    let quiet = Duration::from_micros((args.wait.max(0.0) * 1e6) as u64);
-
-    let mut handle: Option<ConnHandle> = None;
-    let mut ws: Option<WsConnection> = None;
-    let mut next_line = 0usize;
-    let mut last_activity = Instant::ZERO;
-    let mut eof = false;
-    let mut failure: Option<String> = None;
-    let mut closed_with: Option<(CloseCode, String)> = None;
-    let mut closing_since: Option<Instant> = None;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut out = std::io::stdout().lock();
-    let mut rng = Some(rng);
-
-    let mut driver = Driver::new(clock, stop);
-    driver.run(&mut dev, |now, dev| {
-        let h = match handle {
-            Some(h) => h,
-            None => {
-                let local = iface.address();
-                match iface.tcp().connect(now, local, target) {
-                    Ok(h) => {
-                        handle = Some(h);
-                        h
-                    }
-                    Err(e) => {
-                        failure = Some(format!("connect: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-        };
-        for _ in 0..64 {
-            let moved = iface.poll_device(now, dev);
-            let mut worked = false;
-            let Some(conn) = iface.tcp().connection_mut(h) else {
-                if closed_with.is_none() {
-                    failure = Some("connection closed".into());
-                }
-                return Ok(Next::Exit);
-            };
-            if let Some(reason) = conn
-                .close_reason()
-                .filter(|_| conn.state() == State::Closed)
-            {
-                if closed_with.is_none() {
-                    failure = Some(format!("connection closed: {reason}"));
-                }
-                conn.close();
-                return Ok(Next::Exit);
-            }
-            // Output: the handshake request, then WebSocket frames.
-            loop {
-                let bytes = match &ws {
-                    Some(ws) => ws.poll_transmit(),
-                    None => http.poll_transmit(),
-                };
-                let Some(bytes) = bytes else { break };
-                let len = bytes.len();
-                match conn.send(bytes) {
-                    Ok(n) => {
-                        match &mut ws {
-                            Some(ws) => ws.consume(n),
-                            None => http.consume(n),
-                        }
-                        worked |= n > 0;
-                        if n < len || n == 0 {
-                            break;
-                        }
-                    }
-                    Err(SendError::WouldBlock) => break,
-                    Err(e) => {
-                        failure = Some(format!("send: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-            }
-            // Input.
-            while !eof && ws.as_ref().is_none_or(|w| w.wants_input()) {
-                match conn.recv(&mut buf) {
-                    Ok(0) => {
-                        eof = true;
-                        match &mut ws {
-                            Some(ws) => ws.on_eof(now),
-                            None => {
-                                failure = Some("the server closed before the 101".into());
-                                return Ok(Next::Exit);
-                            }
-                        }
-                    }
-                    Ok(n) => match &mut ws {
-                        Some(ws) => ws.on_bytes(now, &buf[..n]),
-                        None => {
-                            if let Err(e) = http.on_bytes(&buf[..n]) {
-                                failure = Some(e.to_string());
-                                conn.abort();
-                                return Ok(Next::Exit);
-                            }
-                        }
-                    },
-                    Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
-                    Err(e) => {
-                        failure = Some(format!("recv: {e}"));
-                        return Ok(Next::Exit);
-                    }
-                }
-                worked = true;
-                last_activity = now;
-                if ws.is_none() {
-                    while let Some(event) = http.poll_event() {
-                        match event {
-                            ClientEvent::Head(head) => {
-                                if let Err(e) = handshake.verify(&head) {
-                                    failure = Some(format!("handshake: {e} ({})", head.status.0));
-                                    conn.abort();
-                                    return Ok(Next::Exit);
-                                }
-                                eprintln!("* connected to {}: {}", args.url, head.status.0);
-                            }
-                            ClientEvent::Upgraded { leftover } => {
-                                let rng = rng.take().unwrap_or_else(|| Rng::from_seed(seed));
-                                let mut w = WsConnection::client(WsConfig::default(), now, rng);
-                                w.on_bytes(now, &leftover);
-                                ws = Some(w);
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-            }
-            let Some(w) = &mut ws else {
-                if !moved && !worked {
-                    break;
-                }
-                continue;
-            };
-            // Events.
-            while let Some(event) = w.poll_event(now) {
-                worked = true;
-                last_activity = now;
-                match event {
-                    WsEvent::Text(t) => {
-                        let _ = writeln!(out, "{t}");
-                    }
-                    WsEvent::Binary(b) => {
-                        let _ = writeln!(out, "<binary {} bytes>", b.len());
-                    }
-                    WsEvent::Close { code, reason } => {
-                        eprintln!("* closed: {code} {reason:?}");
-                        closed_with = Some((code, reason));
-                    }
-                    WsEvent::Error(e) => {
-                        failure = Some(format!("websocket: {e}"));
-                    }
-                    _ => {}
-                }
-            }
-            let _ = out.flush();
-            // Lines out, as the queue takes them.
-            while next_line < lines.len() && w.can_send(lines[next_line].len()) {
-                if w.send_text(&lines[next_line]).is_err() {
-                    break;
-                }
-                next_line += 1;
-                worked = true;
-                last_activity = now;
-            }
-            if w.poll_at().is_some_and(|t| now >= t) {
-                w.on_timeout(now);
-            }
-            // All sent and quiet: close normally (RFC 6455 §7.1.2).
-            if next_line == lines.len()
-                && w.queued_bytes() == 0
-                && closing_since.is_none()
-                && now - last_activity >= quiet
-            {
-                let _ = w.close(now, CloseCode::NORMAL, "");
-                closing_since = Some(now);
-                worked = true;
-            }
-            if w.wants_close() || (eof && w.is_closed()) {
-                conn.close();
-                if matches!(conn.state(), State::TimeWait | State::Closed)
-                    || closing_since.is_some_and(|c| now - c > Duration::from_secs(5))
-                {
-                    return Ok(Next::Exit);
-                }
-            }
-            if !moved && !worked {
-                break;
-            }
-        }
-        if now >= deadline {
-            failure = Some(format!("timed out after {:.1} s", args.timeout));
-            return Ok(Next::Exit);
-        }
-        let mut next = [iface.poll_at(), Some(deadline)]
-            .into_iter()
-            .flatten()
-            .min();
-        if let (Some(w), None) = (&ws, closing_since) {
-            let quiet_at = last_activity + quiet;
-            for t in [w.poll_at(), Some(quiet_at)].into_iter().flatten() {
-                next = Some(next.map_or(t, |n| n.min(t)));
-            }
-        }
-        Ok(Next::Wait(next))
-    })?;
+    let mut app = WsClient {
+        url: args.url.clone(),
+        handshake,
+        http,
+        ws: None,
+        rng: Some(rng),
+        seed,
+        lines,
+        next_line: 0,
+        quiet: Duration::from_micros((args.wait.max(0.0) * 1e6) as u64),
+        last_activity: Instant::ZERO,
+        closing: false,
+        eof: false,
+        failure: None,
+        closed_with: None,
+        buf: vec![0u8; 64 * 1024],
+    };
+    let outcome = client::run(&args.device, target, args.timeout, &mut app)?;
+    let failure = outcome.failure.or(app.failure);
+    let closed_with = app.closed_with;
     if let Some(f) = failure {
         eprintln!("tundra: {f}");
         return Ok(ExitCode::from(1));
@@ -291,5 +99,189 @@ pub fn ws(args: WsArgs) -> Result<ExitCode, SetupError> {
             eprintln!("tundra: the connection ended without a close handshake");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// The handshake over HTTP, then a client-role WebSocket: lines out as text messages,
+/// messages printed, a normal close once all is sent and the line is quiet.
+struct WsClient {
+    url: String,
+    handshake: ClientHandshake,
+    http: ClientConnection,
+    /// The WebSocket, once the 101 arrived.
+    ws: Option<WsConnection>,
+    /// For the masking keys (taken when the WebSocket starts).
+    rng: Option<Rng>,
+    seed: u64,
+    lines: Vec<String>,
+    next_line: usize,
+    /// `--wait`: how long the line must be quiet before we close.
+    quiet: Duration,
+    last_activity: Instant,
+    /// We sent our Close frame.
+    closing: bool,
+    /// The server closed TCP.
+    eof: bool,
+    /// A WebSocket error reported by the connection (it then closes by itself).
+    failure: Option<String>,
+    closed_with: Option<(CloseCode, String)>,
+    buf: Vec<u8>,
+}
+
+impl ClientApp for WsClient {
+    fn round(&mut self, now: Instant, conn: &mut Connection) -> Step {
+        let mut step = Step::Idle;
+        // Output: the handshake request, then WebSocket frames.
+        loop {
+            let bytes = match &self.ws {
+                Some(ws) => ws.poll_transmit(),
+                None => self.http.poll_transmit(),
+            };
+            let Some(bytes) = bytes else { break };
+            let len = bytes.len();
+            match conn.send(bytes) {
+                Ok(n) => {
+                    match &mut self.ws {
+                        Some(ws) => ws.consume(n),
+                        None => self.http.consume(n),
+                    }
+                    if n > 0 {
+                        step = Step::Worked;
+                    }
+                    if n < len || n == 0 {
+                        break;
+                    }
+                }
+                Err(SendError::WouldBlock) => break,
+                Err(e) => return Step::Fail(format!("send: {e}")),
+            }
+        }
+        // Input.
+        while !self.eof && self.ws.as_ref().is_none_or(|w| w.wants_input()) {
+            match conn.recv(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    match &mut self.ws {
+                        Some(ws) => ws.on_eof(now),
+                        None => return Step::Fail("the server closed before the 101".into()),
+                    }
+                }
+                Ok(n) => match &mut self.ws {
+                    Some(ws) => ws.on_bytes(now, &self.buf[..n]),
+                    None => {
+                        if let Err(e) = self.http.on_bytes(&self.buf[..n]) {
+                            return Step::Fail(e.to_string());
+                        }
+                    }
+                },
+                Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
+                Err(e) => return Step::Fail(format!("recv: {e}")),
+            }
+            step = Step::Worked;
+            self.last_activity = now;
+            if self.ws.is_none() {
+                if let Err(message) = self.handshake_events(now) {
+                    return Step::Fail(message);
+                }
+            }
+        }
+        let Some(w) = &mut self.ws else {
+            return step;
+        };
+        // Events.
+        let mut out = std::io::stdout().lock();
+        while let Some(event) = w.poll_event(now) {
+            step = Step::Worked;
+            self.last_activity = now;
+            match event {
+                WsEvent::Text(t) => {
+                    let _ = writeln!(out, "{t}");
+                }
+                WsEvent::Binary(b) => {
+                    let _ = writeln!(out, "<binary {} bytes>", b.len());
+                }
+                WsEvent::Close { code, reason } => {
+                    eprintln!("* closed: {code} {reason:?}");
+                    self.closed_with = Some((code, reason));
+                }
+                WsEvent::Error(e) => {
+                    self.failure = Some(format!("websocket: {e}"));
+                }
+                _ => {}
+            }
+        }
+        let _ = out.flush();
+        // Lines out, as the queue takes them.
+        while self.next_line < self.lines.len() && w.can_send(self.lines[self.next_line].len()) {
+            if w.send_text(&self.lines[self.next_line]).is_err() {
+                break;
+            }
+            self.next_line += 1;
+            step = Step::Worked;
+            self.last_activity = now;
+        }
+        if w.poll_at().is_some_and(|t| now >= t) {
+            w.on_timeout(now);
+        }
+        // All sent and quiet: close normally (RFC 6455 §7.1.2).
+        if self.next_line == self.lines.len()
+            && w.queued_bytes() == 0
+            && !self.closing
+            && now - self.last_activity >= self.quiet
+        {
+            let _ = w.close(now, CloseCode::NORMAL, "");
+            self.closing = true;
+            step = Step::Worked;
+        }
+        // The closing handshake is over (or the server closed TCP after it): our
+        // TCP close follows (RFC 6455 §7.1.1).
+        if w.wants_close() || (self.eof && w.is_closed()) {
+            return Step::Done;
+        }
+        step
+    }
+
+    fn poll_at(&self) -> Option<Instant> {
+        let w = self.ws.as_ref()?;
+        if self.closing {
+            return w.poll_at();
+        }
+        let quiet_at = self.last_activity + self.quiet;
+        Some(w.poll_at().map_or(quiet_at, |t| t.min(quiet_at)))
+    }
+
+    fn on_closed(&mut self, reason: Option<CloseReason>) -> Option<String> {
+        if self.closed_with.is_some() {
+            return None;
+        }
+        Some(match reason {
+            Some(reason) => format!("connection closed: {reason}"),
+            None => "connection closed".into(),
+        })
+    }
+}
+
+impl WsClient {
+    /// The 101 (checked against our key), then the WebSocket takes the stream.
+    fn handshake_events(&mut self, now: Instant) -> Result<(), String> {
+        while let Some(event) = self.http.poll_event() {
+            match event {
+                ClientEvent::Head(head) => {
+                    if let Err(e) = self.handshake.verify(&head) {
+                        return Err(format!("handshake: {e} ({})", head.status.0));
+                    }
+                    eprintln!("* connected to {}: {}", self.url, head.status.0);
+                }
+                ClientEvent::Upgraded { leftover } => {
+                    let seed = self.seed;
+                    let rng = self.rng.take().unwrap_or_else(|| Rng::from_seed(seed));
+                    let mut w = WsConnection::client(WsConfig::default(), now, rng);
+                    w.on_bytes(now, &leftover);
+                    self.ws = Some(w);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
