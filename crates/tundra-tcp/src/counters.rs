@@ -118,6 +118,10 @@ impl fmt::Display for TcpCounters {
             ("window probes sent", c.window_probes),
             ("keepalive probes sent", c.keepalive_probes),
             ("bytes received out of order", c.ooo_bytes),
+            ("D-SACKs sent", c.dsacks_sent),
+            ("D-SACKs received", c.dsacks_received),
+            ("spurious retransmissions detected", c.spurious_retransmits),
+            ("congestion responses undone", c.undos),
         ];
         for (name, value) in rows {
             writeln!(f, "    {value} {name}")?;

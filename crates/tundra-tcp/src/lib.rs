@@ -39,6 +39,7 @@ pub mod sack;
 pub mod segment;
 pub mod send_buffer;
 pub mod seq;
+pub mod undo;
 
 pub use config::{EndpointConfig, Keepalive, TcpConfig};
 pub use congestion::{CongestionControl, NewReno};

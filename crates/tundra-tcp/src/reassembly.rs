@@ -156,6 +156,20 @@ impl RecvBuffer {
             .map(move |(s, e)| (s - self.readable, e - self.readable))
     }
 
+    /// The first part of `[offset, offset + len)` (offsets from RCV.NXT) that the
+    /// buffer already holds out of order, if any: what a segment about to be inserted
+    /// duplicates (RFC 2883 §4: reported as a D-SACK block). Call before
+    /// [`RecvBuffer::insert`].
+    pub fn held_overlap(&self, offset: usize, len: usize) -> Option<(usize, usize)> {
+        let start = self.readable + offset;
+        let end = start.saturating_add(len);
+        self.ranges
+            .iter()
+            .map(|&(s, e)| (s.max(start), e.min(end)))
+            .find(|&(s, e)| s < e)
+            .map(|(s, e)| (s - self.readable, e - self.readable))
+    }
+
     /// Drops everything (RFC 9293 §3.10.7.4: a reset flushes the queues).
     pub fn clear(&mut self) {
         self.head = 0;
@@ -267,6 +281,24 @@ mod tests {
         // Touching an existing range merges instead of adding.
         b.insert(3, b"z");
         assert_eq!(b.sack_ranges().next(), Some((2, 5)));
+    }
+
+    #[test]
+    fn held_overlap_names_the_first_duplicated_part() {
+        let mut b = RecvBuffer::new(100);
+        b.insert(10, b"abcde");
+        b.insert(20, b"fghij");
+        assert_eq!(b.held_overlap(0, 10), None, "nothing held below 10");
+        assert_eq!(b.held_overlap(12, 2), Some((12, 14)), "inside a held range");
+        assert_eq!(b.held_overlap(5, 30), Some((10, 15)), "the first of two");
+        assert_eq!(b.held_overlap(14, 3), Some((14, 15)), "a partial overlap");
+        b.insert(0, b"0123456789");
+        assert_eq!(b.read(&mut [0; 15]), 15);
+        assert_eq!(
+            b.held_overlap(0, 10),
+            Some((5, 10)),
+            "offsets follow RCV.NXT"
+        );
     }
 
     #[test]

@@ -382,6 +382,10 @@ impl TcpScript {
                     "window_probes" => st.window_probes,
                     "keepalive_probes" => st.keepalive_probes,
                     "ooo_bytes" => st.ooo_bytes,
+                    "dsacks_sent" => st.dsacks_sent,
+                    "dsacks_received" => st.dsacks_received,
+                    "spurious_retransmits" => st.spurious_retransmits,
+                    "undos" => st.undos,
                     other => return Err(format!("unknown stat {other}")),
                 };
                 if actual != *value {

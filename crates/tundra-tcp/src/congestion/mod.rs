@@ -57,6 +57,11 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// "cwnd = pipe + sndcnt", and "cwnd = ssthresh" at its end).
     fn set_window(&mut self, cwnd: usize);
 
+    /// The last congestion response turned out needless: every segment it resent had
+    /// arrived (RFC 3708, RFC 3522). Restores the window and threshold it replaced,
+    /// never lowering either (Linux: `tcp_undo_cwnd_reduction`).
+    fn undo(&mut self, prior_cwnd: usize, prior_ssthresh: usize);
+
     /// A short name for socket tables (`newreno`, `cubic`).
     fn name(&self) -> &'static str;
 }

@@ -102,6 +102,14 @@ impl CongestionControl for NewReno {
         self.acked_in_ca = 0;
     }
 
+    fn undo(&mut self, prior_cwnd: usize, prior_ssthresh: usize) {
+        // RFC 4015 §4 would restore only part of the window; as RFC 3522's simplest
+        // response and Linux do, the window before the reduction comes back.
+        self.cwnd = self.cwnd.max(prior_cwnd);
+        self.ssthresh = self.ssthresh.max(prior_ssthresh);
+        self.acked_in_ca = 0;
+    }
+
     fn name(&self) -> &'static str {
         "newreno"
     }
@@ -148,5 +156,21 @@ mod tests {
         assert_eq!(c.window(), 8 * MSS, "deflate by 2 MSS, add back 1");
         c.on_exit_recovery(3 * MSS, MSS);
         assert_eq!(c.window(), 4 * MSS, "min(ssthresh, flight + MSS)");
+    }
+
+    #[test]
+    fn rfc3708_undo_restores_the_window_before_the_response() {
+        let mut c = NewReno::new(MSS);
+        c.on_enter_recovery(Instant::ZERO, 10 * MSS, MSS);
+        c.on_exit_recovery(10 * MSS, MSS);
+        assert_eq!((c.window(), c.ssthresh()), (5 * MSS, 5 * MSS));
+        c.undo(10 * MSS, usize::MAX);
+        assert_eq!((c.window(), c.ssthresh()), (10 * MSS, usize::MAX));
+        c.undo(2 * MSS, 2 * MSS);
+        assert_eq!(
+            (c.window(), c.ssthresh()),
+            (10 * MSS, usize::MAX),
+            "never lowers"
+        );
     }
 }

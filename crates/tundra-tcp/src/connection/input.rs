@@ -230,6 +230,8 @@ impl Connection {
             {
                 self.stats.paws_rejected += 1;
                 self.ack_now = true;
+                // An old duplicate, as Linux reports it (`tcp_send_dupack`).
+                self.note_old_duplicate(seg);
                 return;
             }
         }
@@ -242,6 +244,7 @@ impl Connection {
             // return): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>".
             if !seg.flags.rst {
                 self.ack_now = true;
+                self.note_old_duplicate(seg);
                 // TIME-WAIT: a retransmitted FIN restarts the 2*MSL timeout (eighth
                 // step; it is a duplicate, so it arrives here).
                 if self.state == State::TimeWait && seg.flags.fin {
@@ -411,6 +414,31 @@ impl Connection {
         }
     }
 
+    /// RFC 2883 §4: a segment wholly below RCV.NXT duplicates what we acknowledged;
+    /// our ACK reports it in a D-SACK block (its text, and the FIN it carries).
+    fn note_old_duplicate(&mut self, seg: &TcpRepr<'_>) {
+        let len = seg.segment_len();
+        if len > 0 && !seg.flags.syn && seg.seq_number < self.rcv_nxt {
+            let end = (seg.seq_number + len).min(self.rcv_nxt);
+            self.note_duplicate(seg.seq_number, end);
+        }
+    }
+
+    /// RFC 2883 §4: `[start, end)` arrived again; the next ACK carries it as a D-SACK
+    /// block ("each duplicate contiguous sequence of data received is reported in at
+    /// most one D-SACK block", so the first duplicate reported wins until that ACK
+    /// goes). Only when the peer negotiated SACK, and the ACK goes at once (as for any
+    /// out-of-order or duplicate segment, RFC 5681 §4.2).
+    fn note_duplicate(&mut self, start: SeqNumber, end: SeqNumber) {
+        if !self.sack_enabled || start >= end {
+            return;
+        }
+        if self.dsack_out.is_none() {
+            self.dsack_out = Some((start, end));
+        }
+        self.ack_now = true;
+    }
+
     /// Fifth step for ESTABLISHED and the states after it: advance SND.UNA, feed the
     /// RTT estimator, the scoreboard and congestion control, detect duplicate ACKs and
     /// losses (see [`super::recovery`]), update the window.
@@ -439,6 +467,7 @@ impl Connection {
             self.soft_error = None;
             self.take_rtt_sample(now, seg, una_before);
             self.rtt.reset_backoff();
+            self.dupacks_before_ack = self.dupacks;
             self.dupacks = 0;
             self.limited_sent = 0;
         }
@@ -577,6 +606,8 @@ impl Connection {
         // Trim what we already have ("only the new parts are processed").
         let (offset, data) = if seq < self.rcv_nxt {
             let skip = self.rcv_nxt - seq;
+            // RFC 2883 §4: the part below RCV.NXT is a duplicate to report.
+            self.note_duplicate(seq, (seq + payload.len()).min(self.rcv_nxt));
             (0, payload.get(skip..).unwrap_or(&[]))
         } else {
             (seq - self.rcv_nxt, payload)
@@ -584,6 +615,10 @@ impl Connection {
         if data.is_empty() {
             self.ack_now = true;
             return;
+        }
+        // RFC 2883 §4: so is a part we already hold out of order.
+        if let Some((s, e)) = self.recv_buf.held_overlap(offset, data.len()) {
+            self.note_duplicate(self.rcv_nxt + s, self.rcv_nxt + e);
         }
         self.rcv_mss = self.rcv_mss.max(data.len());
         let had_holes = self.recv_buf.has_holes();

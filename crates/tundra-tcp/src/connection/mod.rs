@@ -67,8 +67,9 @@ use crate::icmp::IcmpErrorKind;
 use crate::rack::{Rack, TailLossProbe};
 use crate::reassembly::RecvBuffer;
 use crate::rtt::RttEstimator;
-use crate::sack::Scoreboard;
+use crate::sack::{Scoreboard, DUP_THRESH};
 use crate::send_buffer::SendBuffer;
+use crate::undo::UndoEpisode;
 use crate::SeqNumber;
 
 /// The MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1: 536).
@@ -292,6 +293,17 @@ pub struct ConnStats {
     pub keepalive_probes: u64,
     /// Bytes of data received out of order and kept for reassembly.
     pub ooo_bytes: u64,
+    /// ACKs sent with a D-SACK block, reporting a duplicate segment (RFC 2883 §4).
+    pub dsacks_sent: u64,
+    /// ACKs received with a D-SACK block (RFC 2883 §4).
+    pub dsacks_received: u64,
+    /// Retransmitted ranges shown needless: D-SACKed (RFC 3708), acknowledged with an
+    /// older timestamp (RFC 3522) or too soon to be the retransmission's (RFC 8985
+    /// §6.2).
+    pub spurious_retransmits: u64,
+    /// Congestion responses undone because all their retransmissions were spurious
+    /// (RFC 3708 §3, RFC 3522 §3.2).
+    pub undos: u64,
 }
 
 impl ConnStats {
@@ -314,6 +326,10 @@ impl ConnStats {
         self.window_probes += other.window_probes;
         self.keepalive_probes += other.keepalive_probes;
         self.ooo_bytes += other.ooo_bytes;
+        self.dsacks_sent += other.dsacks_sent;
+        self.dsacks_received += other.dsacks_received;
+        self.spurious_retransmits += other.spurious_retransmits;
+        self.undos += other.undos;
     }
 }
 
@@ -419,6 +435,20 @@ pub struct Connection {
     prr: Prr,
     /// RFC 6675 RescueRxt: `recover` when the last rescue retransmission went out.
     rescue_rxt: Option<SeqNumber>,
+    /// The duplicate range to report as the first SACK block of our next ACK (RFC
+    /// 2883 §4), set when a segment duplicated data we hold.
+    dsack_out: Option<(SeqNumber, SeqNumber)>,
+    /// The last loss recovery episode, while its congestion response may still be
+    /// undone (RFC 3708, RFC 3522).
+    undo: Option<UndoEpisode>,
+    /// The duplicate ACKs that trigger a fast retransmit without SACK: DupThresh,
+    /// raised when a fast retransmit proved spurious (see `recovery::try_undo`).
+    reordering: u32,
+    /// Duplicate ACKs counted before the ACK being processed moved SND.UNA.
+    dupacks_before_ack: u32,
+    /// Retransmitted ranges the ACK being processed showed needless (scratch space
+    /// for `recovery`).
+    spurious: Vec<(SeqNumber, SeqNumber)>,
 
     // --- Reliability and congestion control ---
     rtt: RttEstimator,
@@ -542,6 +572,11 @@ impl Connection {
             tlp: TailLossProbe::default(),
             prr: Prr::default(),
             rescue_rxt: None,
+            dsack_out: None,
+            undo: None,
+            reordering: DUP_THRESH as u32,
+            dupacks_before_ack: 0,
+            spurious: Vec::new(),
             rtt,
             rtt_probe: None,
             cc: Box::new(NewReno::new(smss)),

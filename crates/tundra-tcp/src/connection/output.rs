@@ -263,6 +263,9 @@ impl Connection {
         seg.payload = &payload[..len];
         let end = start + len + usize::from(fin);
         self.scoreboard.on_retransmit(start, end, now);
+        if let Some(u) = self.undo.as_mut() {
+            u.on_retransmit(start, end);
+        }
         self.stats.retransmits += 1;
         if self.recovery == Recovery::Fast && self.sack_enabled {
             // The first resend of a SACK recovery is its fast retransmit.
@@ -493,12 +496,25 @@ impl Connection {
             });
         }
         if self.sack_enabled {
-            for (slot, (s, e)) in options
-                .sack_blocks
-                .iter_mut()
-                .zip(self.recv_buf.sack_ranges())
-            {
-                *slot = Some((self.rcv_nxt + s, self.rcv_nxt + e));
+            let rcv_nxt = self.rcv_nxt;
+            let ranges = || {
+                self.recv_buf
+                    .sack_ranges()
+                    .map(move |(s, e)| (rcv_nxt + s, rcv_nxt + e))
+            };
+            // RFC 2883 §4: "the first SACK block ... should specify the contiguous
+            // sequence space of the duplicate segment that triggered the
+            // acknowledgement"; if it lies in a block we hold above RCV.NXT, that
+            // (larger) block comes second; then the usual blocks (RFC 2018 §4).
+            let dsack = self.dsack_out;
+            let holding =
+                |&(s, e): &(SeqNumber, SeqNumber)| dsack.is_some_and(|(l, r)| s <= l && r <= e);
+            let blocks = dsack
+                .into_iter()
+                .chain(ranges().filter(holding))
+                .chain(ranges().filter(|r| !holding(r)));
+            for (slot, block) in options.sack_blocks.iter_mut().zip(blocks) {
+                *slot = Some(block);
             }
         }
         options
@@ -515,6 +531,10 @@ impl Connection {
         seg.ack_number = Some(self.rcv_nxt);
         seg.window_len = self.advertise_window();
         seg.options = *options;
+        if self.dsack_out.take().is_some() && self.sack_enabled {
+            // RFC 2883 §4: a duplicate is reported in one ACK only.
+            self.stats.dsacks_sent += 1;
+        }
         self.last_ack_sent = self.rcv_nxt;
         self.ack_now = false;
         self.delack_at = None;

@@ -19,6 +19,7 @@ use super::{Connection, Recovery, State};
 use crate::congestion::Prr;
 use crate::rack::{self, ProbeOutcome};
 use crate::sack::{SentSegment, DUP_THRESH};
+use crate::undo::UndoEpisode;
 use crate::{SeqNumber, TcpRepr};
 
 /// `a < b` in the modular order of timestamp values (RFC 7323 §5.2).
@@ -26,18 +27,26 @@ fn ts_before(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
 }
 
+/// The most duplicate ACKs a connection without SACK waits for before a fast
+/// retransmit, however much reordering it saw (Linux caps `tp->reordering` likewise,
+/// at `tcp_max_reordering`).
+pub const MAX_DUP_THRESH: u32 = 32;
+
 /// RFC 2883 §4: the first SACK block reports a duplicate (a D-SACK) when it lies
-/// below the cumulative ACK or inside the second block. Returns its right edge.
-fn dsack_edge(ack: SeqNumber, blocks: &[Option<(SeqNumber, SeqNumber)>]) -> Option<SeqNumber> {
+/// below the cumulative ACK or inside the second block. Returns the block.
+fn dsack_block(
+    ack: SeqNumber,
+    blocks: &[Option<(SeqNumber, SeqNumber)>],
+) -> Option<(SeqNumber, SeqNumber)> {
     let (l, r) = blocks.first().copied().flatten()?;
     if l >= r {
         return None;
     }
     if l < ack {
-        return Some(r);
+        return Some((l, r));
     }
     match blocks.get(1).copied().flatten() {
-        Some((l2, r2)) if l2 <= l && r <= r2 => Some(r),
+        Some((l2, r2)) if l2 <= l && r <= r2 => Some((l, r)),
         _ => None,
     }
 }
@@ -60,8 +69,27 @@ impl Connection {
     ) {
         let ack = self.snd_una;
         let mss = self.eff_mss();
+        // RFC 3708 §3: a D-SACK of a retransmitted range says the retransmission was
+        // needless (RFC 2883 §5 leaves it to the sender what to make of it).
+        let dsack = dsack_block(ack, &seg.options.sack_blocks).filter(|_| self.sack_enabled);
+        // With the ranges the scoreboard found delivered before their retransmission
+        // could have arrived (see `scoreboard_ack`, `scoreboard_sack`).
+        let mut spurious = core::mem::take(&mut self.spurious);
+        if let Some(block) = dsack {
+            self.stats.dsacks_received += 1;
+            spurious.push(block);
+        }
+        let any_spurious = !spurious.is_empty();
+        for &(l, r) in &spurious {
+            if self.undo.as_mut().is_some_and(|u| u.on_spurious(l, r)) {
+                self.stats.spurious_retransmits += 1;
+            }
+        }
+        spurious.clear();
+        self.spurious = spurious;
         if !self.sack_enabled {
             self.newreno_on_ack(now, ack, una_before, data_acked, dup);
+            self.try_undo();
             return;
         }
         let tsecr = seg
@@ -69,9 +97,11 @@ impl Connection {
             .timestamp
             .filter(|_| self.ts_enabled)
             .map(|t| t.tsecr);
-        let dsack = dsack_edge(ack, &seg.options.sack_blocks);
-        self.rack
-            .on_ack(dsack.is_some(), self.snd_una, self.snd_nxt);
+        // RFC 8985 §6.2 step 4 grows the reordering window on a D-SACK; Tundra also
+        // does when an ACK shows a retransmission needless without one (timestamps,
+        // RFC 3522, or an ACK too soon, RFC 8985 §6.2 step 2), as peers that never
+        // send D-SACK (smoltcp) otherwise leave it at min_RTT / 4 for good.
+        self.rack.on_ack(any_spurious, self.snd_una, self.snd_nxt);
 
         // Recovery ends with the ACK of the recovery point (RFC 6675 §5, RFC 6582 §3.2
         // step 6): PRR's "cwnd = ssthresh".
@@ -84,6 +114,10 @@ impl Connection {
                     self.cc.set_window(ssthresh);
                     self.rack.on_recovery_exit();
                     exited = true;
+                    let snd_max = self.snd_max;
+                    if let Some(u) = self.undo.as_mut() {
+                        u.on_recovery_end(snd_max);
+                    }
                 }
                 Recovery::Timeout => {
                     self.recovery = Recovery::Open;
@@ -107,8 +141,10 @@ impl Connection {
             _ => {}
         }
 
+        self.try_undo();
+
         // RFC 8985 §7.4: did a loss probe repair a loss?
-        if self.tlp.on_ack(ack, dsack, tsecr) == ProbeOutcome::LossRepaired {
+        if self.tlp.on_ack(ack, dsack.map(|b| b.1), tsecr) == ProbeOutcome::LossRepaired {
             self.stats.tlp_recoveries += 1;
             if self.recovery == Recovery::Open {
                 // "invoke congestion control ... equivalent to fast recovery". The
@@ -141,10 +177,18 @@ impl Connection {
             .timestamp
             .filter(|_| self.ts_enabled)
             .map(|t| t.tsecr);
-        let (rack, ts_offset) = (&mut self.rack, self.ts_offset);
+        let (rack, ts_offset, spurious) = (&mut self.rack, self.ts_offset, &mut self.spurious);
         let mut sampled = false;
         let bytes = self.scoreboard.ack(ack, |s| {
-            sampled |= rack.on_delivered(now, s, echo_older(tsecr, s, ts_offset));
+            let older = echo_older(tsecr, s, ts_offset);
+            // RFC 3522 §3.2 (Eifel): the ACK that covers a retransmitted segment
+            // echoes a timestamp older than the retransmission: the original
+            // arrived. (Only the cumulative ACK: the TSecr of an ACK that only SACKs
+            // echoes an earlier segment, RFC 7323 §4.3.)
+            if s.ever_retransmitted && (older || too_soon(rack, now, s)) {
+                spurious.push((s.start, s.end));
+            }
+            sampled |= rack.on_delivered(now, s, older);
         });
         if sampled || bytes > 0 {
             self.tlp.on_rtt_sample();
@@ -163,10 +207,13 @@ impl Connection {
             .timestamp
             .filter(|_| self.ts_enabled)
             .map(|t| t.tsecr);
-        let (rack, ts_offset) = (&mut self.rack, self.ts_offset);
+        let (rack, ts_offset, spurious) = (&mut self.rack, self.ts_offset, &mut self.spurious);
         let bytes =
             self.scoreboard
                 .sack(self.snd_una, self.snd_nxt, &seg.options.sack_blocks, |s| {
+                    if s.ever_retransmitted && too_soon(rack, now, s) {
+                        spurious.push((s.start, s.end));
+                    }
                     rack.on_delivered(now, s, echo_older(tsecr, s, ts_offset));
                 });
         if bytes > 0 {
@@ -194,6 +241,10 @@ impl Connection {
                     self.recovery = Recovery::Open;
                     let flight = self.snd_max - self.snd_una;
                     self.cc.on_exit_recovery(flight, mss);
+                    let snd_max = self.snd_max;
+                    if let Some(u) = self.undo.as_mut() {
+                        u.on_recovery_end(snd_max);
+                    }
                 }
                 Recovery::Fast => {
                     // RFC 6582 §3.2 step 5: a partial acknowledgment: retransmit the
@@ -228,6 +279,7 @@ impl Connection {
                 self.limited_sent = 0;
                 self.recover = self.snd_max;
                 self.recovery = Recovery::Fast;
+                self.start_undo_episode();
                 self.cc.on_enter_recovery(now, flight, mss);
                 if self.scoreboard.mark_head_lost() {
                     self.rexmit_now = true;
@@ -247,7 +299,49 @@ impl Connection {
         if outstanding < 4 && !self.has_new_data() {
             outstanding.saturating_sub(1).max(1) as u32
         } else {
-            DUP_THRESH as u32
+            self.reordering
+        }
+    }
+
+    /// A congestion response begins: remember the window it replaces (RFC 3708,
+    /// RFC 3522), in case every retransmission it makes turns out needless.
+    fn start_undo_episode(&mut self) {
+        self.undo = Some(UndoEpisode::start(self.cc.window(), self.cc.ssthresh()));
+    }
+
+    /// Undoes the last congestion response once every segment its episode resent is
+    /// known to have arrived without the retransmission and nothing else waits to be
+    /// resent (RFC 3708 §3 "the sender could undo the congestion control response";
+    /// RFC 3522 §3.2; Linux's `tcp_try_undo_recovery` / `tcp_try_undo_dsack`): cwnd
+    /// and ssthresh come back, fast recovery ends, and the episode's recovery point no
+    /// longer holds a new one back. Without SACK the reordering that fooled three
+    /// duplicate ACKs raises the threshold to the duplicates that came before the
+    /// hole filled, as Linux raises `tp->reordering`.
+    fn try_undo(&mut self) {
+        let Some(episode) = self.undo.as_ref() else {
+            return;
+        };
+        if episode.is_spoiled() || episode.expired(self.snd_una) {
+            self.undo = None;
+            return;
+        }
+        if !episode.all_spurious() || self.scoreboard.has_lost() {
+            return;
+        }
+        let (cwnd, ssthresh) = episode.prior();
+        self.undo = None;
+        self.cc.undo(cwnd, ssthresh);
+        self.stats.undos += 1;
+        if self.recovery == Recovery::Fast {
+            self.recovery = Recovery::Open;
+            self.rack.on_recovery_exit();
+        }
+        self.recover = self.snd_una;
+        if !self.sack_enabled {
+            self.reordering = self
+                .reordering
+                .max(self.dupacks_before_ack + 1)
+                .min(MAX_DUP_THRESH);
         }
     }
 
@@ -286,6 +380,7 @@ impl Connection {
         self.recover = self.snd_max;
         self.recovery = Recovery::Fast;
         self.rescue_rxt = None;
+        self.start_undo_episode();
         self.cc.on_enter_recovery(now, flight, mss);
         self.prr = Prr::start(flight);
         self.rtt_probe = None;
@@ -395,6 +490,8 @@ impl Connection {
         self.limited_sent = 0;
         // Karn's algorithm (RFC 6298 §3): no sample from a retransmitted segment.
         self.rtt_probe = None;
+        // A timeout is not undone (RFC 4138 F-RTO and RFC 4015 would be needed).
+        self.undo = None;
         self.reo_at = None;
         self.tlp_at = None;
         self.send_tlp = 0;
@@ -446,6 +543,14 @@ impl Connection {
                 | State::LastAck
         )
     }
+}
+
+/// RFC 8985 §6.2 step 2: `seg`, retransmitted, is delivered sooner than the minimum
+/// RTT after its last transmission, so the ACK cannot be for that transmission: an
+/// earlier one arrived and the retransmission was needless. Needs neither timestamps
+/// nor D-SACK.
+fn too_soon(rack: &rack::Rack, now: Instant, seg: &SentSegment) -> bool {
+    rack.min_rtt().is_some_and(|m| now - seg.sent_at < m)
 }
 
 /// Whether the ACK echoes a TSval older than `seg`'s last transmission (RFC 8985
