@@ -292,7 +292,9 @@ fn rfc6675_5_1_no_resend_of_sacked_data_after_a_timeout() {
 }
 
 // RFC 5681 §3.1 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS): two segments in flight
-// still leave ssthresh at two segments (not one).
+// still leave ssthresh at two segments (not one). The full ACK comes a round trip
+// (10 ms) after the retransmission: sooner, it would show the retransmission needless
+// and undo the reduction (tcp_dsack.rs).
 #[test]
 fn rfc5681_eq4_ssthresh_is_at_least_two_segments() {
     let mut t = sack_open();
@@ -303,7 +305,7 @@ fn rfc5681_eq4_ssthresh_is_at_least_two_segments() {
          0.110 < . 1:1(0) ack 1 win 65535 <sack 1461:2921>
          0.1125 > . 1:1461(1460) ack 1
          +0 check ssthresh 2920
-         0.120 < . 1:1(0) ack 2921 win 65535
+         0.123 < . 1:1(0) ack 2921 win 65535
          +0 check cwnd 2920",
     );
 }
