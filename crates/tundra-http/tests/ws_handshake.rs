@@ -30,6 +30,7 @@ fn accept_config() -> AcceptConfig {
     AcceptConfig {
         protocols: vec!["chat".into()],
         allowed_origins: Some(vec!["http://example.com".into()]),
+        deflate: false,
     }
 }
 
@@ -288,6 +289,7 @@ fn subprotocol_is_the_servers_first_choice_among_those_offered() {
     let cfg = AcceptConfig {
         protocols: vec!["chat.v2".into(), "chat".into()],
         allowed_origins: None,
+        deflate: false,
     };
     let with = |offer: &str| {
         let mut fields = GOOD_FIELDS.to_vec();

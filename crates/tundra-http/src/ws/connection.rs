@@ -38,9 +38,10 @@ use tundra_core::{Duration, Instant, Rng};
 use crate::parse::Status;
 
 use super::close::{close_payload, truncate_reason, CloseCode};
+use super::deflate::{DeflateParams, Deflater, InflateError, Inflater};
 use super::error::{SendError, WsError};
 use super::frame::{
-    encode_frame, Decoded, FrameDecoder, FrameHeader, Opcode, Role, MAX_CONTROL_PAYLOAD,
+    apply_mask, encode_frame, Decoded, FrameDecoder, FrameHeader, Opcode, Role, MAX_CONTROL_PAYLOAD,
 };
 use super::utf8::{Utf8Error, Utf8Validator};
 
@@ -159,6 +160,12 @@ pub struct WsConnection {
     message_buf: Vec<u8>,
     utf8: Utf8Validator,
     control_buf: Vec<u8>,
+    /// permessage-deflate (RFC 7692), if negotiated.
+    deflate: Option<Box<Compression>>,
+    /// The message being assembled arrived with RSV1 set (RFC 7692 §6).
+    compressed: bool,
+    /// Compressed bytes of that message so far (bounded like a message).
+    compressed_len: u64,
     events: VecDeque<WsEvent>,
     state: WsState,
     last_rx: Instant,
@@ -211,6 +218,9 @@ impl WsConnection {
             message_buf: Vec::new(),
             utf8: Utf8Validator::new(),
             control_buf: Vec::new(),
+            deflate: None,
+            compressed: false,
+            compressed_len: 0,
             events: VecDeque::new(),
             state: WsState::Open,
             last_rx: now,
@@ -219,6 +229,39 @@ impl WsConnection {
             close_wait_over: false,
             peer_eof: false,
         }
+    }
+
+    /// Turns permessage-deflate on with the parameters the opening handshake
+    /// negotiated (RFC 7692 §7): RSV1 is accepted on the first frame of a data
+    /// message, such messages are decompressed, and every data message we send is
+    /// compressed. Call it before any bytes are fed or sent.
+    pub fn set_deflate(&mut self, params: DeflateParams) {
+        let (ours_bits, ours_no_ctx, peer_no_ctx) = match self.role {
+            Role::Server => (
+                params.server_max_window_bits,
+                params.server_no_context_takeover,
+                params.client_no_context_takeover,
+            ),
+            Role::Client => (
+                params.client_max_window_bits,
+                params.client_no_context_takeover,
+                params.server_no_context_takeover,
+            ),
+        };
+        self.decoder.allow_rsv1();
+        self.deflate = Some(Box::new(Compression {
+            params,
+            deflater: None,
+            window_bits: ours_bits,
+            no_context_takeover: ours_no_ctx,
+            inflater: Inflater::new(peer_no_ctx),
+            scratch: Vec::new(),
+        }));
+    }
+
+    /// The permessage-deflate parameters in force, if it was negotiated.
+    pub fn deflate(&self) -> Option<DeflateParams> {
+        self.deflate.as_ref().map(|d| d.params)
     }
 
     /// Our role.
@@ -351,6 +394,10 @@ impl WsConnection {
                 self.message = Some(h.opcode);
                 self.message_buf.clear();
                 self.utf8.reset();
+                // RFC 7692 §6: RSV1 on the first frame marks the whole message as
+                // compressed (the decoder admits it only if negotiated, §6.1).
+                self.compressed = h.rsv1();
+                self.compressed_len = 0;
             }
             Opcode::Continuation => {}
             // Control frames may be injected in the middle of a fragmented message
@@ -360,11 +407,20 @@ impl WsConnection {
         if !h.opcode.is_control() {
             // §10.4: limits on frame and message size; refuse before keeping a byte.
             let limit = self.config.max_message_size as u64;
-            let total = (self.message_buf.len() as u64).saturating_add(h.payload_len);
-            if total > limit {
-                return self.fail(WsError::MessageTooBig { limit });
+            if self.compressed {
+                // The compressed bytes are bounded like a message; what they expand
+                // to is bounded as it is decompressed (on_payload).
+                self.compressed_len = self.compressed_len.saturating_add(h.payload_len);
+                if self.compressed_len > limit {
+                    return self.fail(WsError::MessageTooBig { limit });
+                }
+            } else {
+                let total = (self.message_buf.len() as u64).saturating_add(h.payload_len);
+                if total > limit {
+                    return self.fail(WsError::MessageTooBig { limit });
+                }
+                self.message_buf.reserve(h.payload_len as usize);
             }
-            self.message_buf.reserve(h.payload_len as usize);
         }
         self.frame = Some(h);
     }
@@ -376,11 +432,22 @@ impl WsConnection {
             self.control_buf.extend_from_slice(chunk);
             return;
         }
-        self.message_buf.extend_from_slice(chunk);
+        let before = self.message_buf.len();
+        match (&mut self.deflate, self.compressed) {
+            (Some(d), true) => {
+                // RFC 7692 §7.2.2: decompress as the payload arrives, bounded by the
+                // message size: a bomb stops at the limit (1009).
+                let limit = self.config.max_message_size;
+                if let Err(e) = d.inflater.feed(chunk, &mut self.message_buf, limit) {
+                    return self.fail(inflate_error(e, limit));
+                }
+            }
+            _ => self.message_buf.extend_from_slice(chunk),
+        }
         if self.message == Some(Opcode::Text) {
             // §8.1 and Autobahn 6.4: fail as soon as the bytes cannot be UTF-8, even in
             // the middle of a frame.
-            if let Err(e) = self.utf8.feed(chunk) {
+            if let Err(e) = self.utf8.feed(&self.message_buf[before..]) {
                 self.fail(WsError::InvalidUtf8(e));
             }
         }
@@ -409,6 +476,20 @@ impl WsConnection {
             }
             _ if !h.fin => {}
             _ => {
+                if let (Some(d), true) = (&mut self.deflate, self.compressed) {
+                    // RFC 7692 §7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the
+                    // tail end of the payload of the message" and decompress them too.
+                    let limit = self.config.max_message_size;
+                    let before = self.message_buf.len();
+                    if let Err(e) = d.inflater.finish(&mut self.message_buf, limit) {
+                        return self.fail(inflate_error(e, limit));
+                    }
+                    if self.message == Some(Opcode::Text) {
+                        if let Err(e) = self.utf8.feed(&self.message_buf[before..]) {
+                            return self.fail(WsError::InvalidUtf8(e));
+                        }
+                    }
+                }
                 let data = core::mem::take(&mut self.message_buf);
                 match self.message.take() {
                     Some(Opcode::Text) => {
@@ -590,10 +671,34 @@ impl WsConnection {
             return Err(SendError::Closing);
         }
         let header = FrameHeader::new(opcode, None, payload.len() as u64).header_len() + 4;
-        if self.queued_bytes() + header + payload.len() > self.config.max_outbound {
+        let compress = self.deflate.is_some() && !opcode.is_control();
+        // DEFLATE can expand incompressible data a little (stored blocks, and a sync
+        // flush per chunk with a small window); the bound is decided before the
+        // compressor sees the message, since it cannot forget it afterwards.
+        let len = if compress {
+            payload.len() + payload.len() / 16 + 64
+        } else {
+            payload.len()
+        };
+        if self.queued_bytes() + header + len > self.config.max_outbound {
             return Err(SendError::QueueFull);
         }
-        self.write_frame(opcode, payload);
+        match self.deflate.as_deref_mut() {
+            Some(d) if compress => {
+                let mut scratch = core::mem::take(&mut d.scratch);
+                scratch.clear();
+                d.deflater
+                    .get_or_insert_with(|| Deflater::new(d.window_bits, d.no_context_takeover))
+                    .compress(payload, &mut scratch);
+                // RFC 7692 §6: RSV1 on the (only) frame of a compressed message.
+                self.write_frame_rsv(opcode, RSV1, &scratch);
+                shrink_if_large(&mut scratch);
+                if let Some(d) = self.deflate.as_deref_mut() {
+                    d.scratch = scratch;
+                }
+            }
+            _ => self.write_frame(opcode, payload),
+        }
         Ok(())
     }
 
@@ -606,6 +711,11 @@ impl WsConnection {
 
     /// Appends one frame, masked with a fresh key if we are a client (§5.3).
     fn write_frame(&mut self, opcode: Opcode, payload: &[u8]) {
+        self.write_frame_rsv(opcode, 0, payload)
+    }
+
+    /// [`WsConnection::write_frame`] with RSV bits (`rsv` as the header's low three).
+    fn write_frame_rsv(&mut self, opcode: Opcode, rsv: u8, payload: &[u8]) {
         let mask = self.rng.as_mut().map(|rng| {
             let mut key = [0u8; 4];
             rng.fill_bytes(&mut key);
@@ -616,7 +726,20 @@ impl WsConnection {
             self.out_pos = 0;
         }
         let start = self.out.len();
-        encode_frame(&mut self.out, true, opcode, mask, payload);
+        if rsv == 0 {
+            encode_frame(&mut self.out, true, opcode, mask, payload);
+        } else {
+            let header = FrameHeader {
+                rsv,
+                ..FrameHeader::new(opcode, mask, payload.len() as u64)
+            };
+            header.emit(&mut self.out);
+            let body = self.out.len();
+            self.out.extend_from_slice(payload);
+            if let Some(key) = mask {
+                apply_mask(&mut self.out[body..], key, 0);
+            }
+        }
         if log::log_enabled!(log::Level::Trace) {
             if let Ok(Status::Complete((h, _))) = FrameHeader::parse(&self.out[start..]) {
                 log::trace!("ws {:?} > {h}", self.role);
@@ -687,6 +810,33 @@ impl WsConnection {
             }
             WsState::Failed => {}
         }
+    }
+}
+
+/// RSV1 as [`FrameHeader::rsv`] holds it: permessage-deflate's bit (RFC 7692 §6).
+const RSV1: u8 = 0x4;
+
+/// The permessage-deflate state of a connection (RFC 7692 §7.2).
+struct Compression {
+    params: DeflateParams,
+    /// Created at the first compressed send (it is the larger half).
+    deflater: Option<Deflater>,
+    /// Our compressor's window and context takeover, from `params` and the role.
+    window_bits: u8,
+    no_context_takeover: bool,
+    inflater: Inflater,
+    /// The compressed payload of the message being sent.
+    scratch: Vec<u8>,
+}
+
+/// The connection error for a decompression error: 1009 for a message over the
+/// limit, 1007 for data that is not DEFLATE.
+fn inflate_error(e: InflateError, limit: usize) -> WsError {
+    match e {
+        InflateError::TooBig => WsError::MessageTooBig {
+            limit: limit as u64,
+        },
+        _ => WsError::InvalidCompressedData,
     }
 }
 

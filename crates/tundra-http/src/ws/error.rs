@@ -35,6 +35,10 @@ pub enum FrameError {
     /// A 64-bit payload length with its most significant bit set (§5.2).
     #[error("64-bit payload length with the most significant bit set")]
     LengthOverflow,
+    /// RSV1 ("Per-Message Compressed", RFC 7692 §6.1) on a control or continuation
+    /// frame (the opcode's bits).
+    #[error("compressed bit on a control or continuation frame (opcode {0:#x})")]
+    MisplacedCompressedBit(u8),
 }
 
 impl FrameError {
@@ -67,6 +71,10 @@ pub enum WsError {
     /// A text message is not valid UTF-8 (§8.1: 1007).
     #[error("text message: {0}")]
     InvalidUtf8(Utf8Error),
+    /// A compressed message is not valid DEFLATE data (RFC 7692 §7.2.2; 1007, see
+    /// [`WsError::close_code`]).
+    #[error("compressed message is not valid DEFLATE data")]
+    InvalidCompressedData,
     /// A Close frame with a 1-byte payload: a code needs two (§5.5.1).
     #[error("close frame with a 1-byte payload")]
     ClosePayloadTooShort,
@@ -86,7 +94,12 @@ impl WsError {
     pub const fn close_code(&self) -> CloseCode {
         match self {
             WsError::MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
-            WsError::InvalidUtf8(_) | WsError::InvalidCloseReason => CloseCode::INVALID_PAYLOAD,
+            // RFC 6455 §7.4.1, 1007: "data within a message that was not consistent
+            // with the type of the message". RFC 7692 names no code for bad DEFLATE
+            // data; a payload that does not decompress is such data.
+            WsError::InvalidUtf8(_)
+            | WsError::InvalidCloseReason
+            | WsError::InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
             WsError::InputOverflow => CloseCode::INTERNAL_ERROR,
             _ => CloseCode::PROTOCOL_ERROR,
         }
@@ -150,6 +163,10 @@ pub enum HandshakeError {
     /// §4.1 (client): the server chose an extension we did not offer.
     #[error("server chose an extension that was not offered")]
     UnrequestedExtension,
+    /// RFC 7692 §7.1 (client): the server's permessage-deflate response cannot be
+    /// used (unknown or repeated parameter, invalid value, more than one).
+    #[error("server's permessage-deflate parameters are invalid")]
+    BadExtensionResponse,
     /// §4.1 (client): the server chose a subprotocol we did not offer.
     #[error("server chose a subprotocol that was not offered")]
     UnrequestedProtocol,

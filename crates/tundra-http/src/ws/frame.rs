@@ -119,6 +119,8 @@ mod field {
     pub const FIN: u8 = 0x80;
     pub const RSV_SHIFT: u8 = 4;
     pub const RSV_MASK: u8 = 0x07;
+    /// RSV1 within the three RSV bits: permessage-deflate's bit (RFC 7692 §6).
+    pub const RSV1: u8 = 0x04;
     pub const OPCODE: u8 = 0x0f;
     pub const MASK: u8 = 0x80;
     pub const LEN7: u8 = 0x7f;
@@ -211,7 +213,13 @@ impl FrameHeader {
     /// Checks the rules a receiver in `role` enforces (no extensions are negotiated):
     /// RSV bits, reserved opcodes, control frame limits and masking.
     pub fn check(&self, role: Role) -> Result<(), FrameError> {
-        check_prefix(&[self.first_byte(), self.second_byte()], role)
+        check_prefix(&[self.first_byte(), self.second_byte()], role, false)
+    }
+
+    /// True if RSV1, permessage-deflate's "Per-Message Compressed" bit (RFC 7692 §6),
+    /// is set.
+    pub const fn rsv1(&self) -> bool {
+        self.rsv & 0x4 != 0
     }
 
     /// The header's length on the wire as [`FrameHeader::emit`] writes it.
@@ -280,7 +288,9 @@ impl fmt::Display for FrameHeader {
 
 /// The rules that the first one or two header bytes already decide, in a fixed order
 /// so that any split of the input reports the same error.
-fn check_prefix(buf: &[u8], role: Role) -> Result<(), FrameError> {
+/// `rsv1`: permessage-deflate was negotiated, so RSV1 may mark the first frame of a
+/// compressed message.
+fn check_prefix(buf: &[u8], role: Role, rsv1: bool) -> Result<(), FrameError> {
     let Some(&b0) = buf.first() else {
         return Ok(());
     };
@@ -288,7 +298,8 @@ fn check_prefix(buf: &[u8], role: Role) -> Result<(), FrameError> {
     // defines the meaning of such a nonzero value, the receiving endpoint MUST _Fail
     // the WebSocket Connection_."
     let rsv = (b0 >> field::RSV_SHIFT) & field::RSV_MASK;
-    if rsv != 0 {
+    let allowed = if rsv1 { field::RSV1 } else { 0 };
+    if rsv & !allowed != 0 {
         return Err(FrameError::ReservedBits(rsv));
     }
     // §5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved; "If an unknown opcode is
@@ -296,6 +307,12 @@ fn check_prefix(buf: &[u8], role: Role) -> Result<(), FrameError> {
     let opcode = Opcode::from_bits(b0 & field::OPCODE);
     if let Opcode::Reserved(bits) = opcode {
         return Err(FrameError::ReservedOpcode(bits));
+    }
+    // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of
+    // control frames and non-first fragments of a data message. An endpoint
+    // receiving such a frame MUST _Fail the WebSocket Connection_."
+    if rsv != 0 && (opcode == Opcode::Continuation || opcode.is_control()) {
+        return Err(FrameError::MisplacedCompressedBit(opcode.bits()));
     }
     // §5.5: "Control frames themselves MUST NOT be fragmented."
     if opcode.is_control() && b0 & field::FIN == 0 {
@@ -400,6 +417,8 @@ enum DecoderState {
 pub struct FrameDecoder {
     role: Role,
     state: DecoderState,
+    /// RSV1 is allowed on the first frame of a data message (permessage-deflate).
+    rsv1: bool,
 }
 
 impl FrameDecoder {
@@ -408,7 +427,14 @@ impl FrameDecoder {
         FrameDecoder {
             role,
             state: DecoderState::Header,
+            rsv1: false,
         }
+    }
+
+    /// Accepts RSV1 on the first frame of a data message, as permessage-deflate
+    /// defines it (RFC 7692 §6); it stays an error on control and continuation frames.
+    pub fn allow_rsv1(&mut self) {
+        self.rsv1 = true;
     }
 
     /// Decodes the next item from `input`, returning the bytes consumed with it.
@@ -416,7 +442,8 @@ impl FrameDecoder {
         match self.state {
             DecoderState::Failed(e) => Err(e),
             DecoderState::Header => {
-                let parsed = check_prefix(input, self.role).and_then(|_| FrameHeader::parse(input));
+                let parsed = check_prefix(input, self.role, self.rsv1)
+                    .and_then(|_| FrameHeader::parse(input));
                 match parsed {
                     Err(e) => {
                         self.state = DecoderState::Failed(e);

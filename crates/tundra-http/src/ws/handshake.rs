@@ -30,6 +30,7 @@ use crate::message::{Method, Request};
 use crate::response::Response;
 use crate::status::StatusCode;
 
+use super::deflate::DeflateParams;
 use super::error::HandshakeError;
 
 /// The GUID appended to the key before hashing (RFC 6455 §1.3, §4.2.2 item 5.4).
@@ -60,6 +61,10 @@ pub struct AcceptConfig {
     /// a non-browser client, which Origin checks cannot constrain anyway, and is
     /// accepted. `None`: any origin.
     pub allowed_origins: Option<Vec<String>>,
+    /// Accept permessage-deflate (RFC 7692) when the client offers parameters we can
+    /// honour ([`DeflateParams::accept_offer`]); otherwise, or when false, the
+    /// extension is declined and the handshake goes on without it.
+    pub deflate: bool,
 }
 
 /// A validated opening handshake: what the 101 will say.
@@ -69,6 +74,8 @@ pub struct ServerHandshake {
     pub accept: String,
     /// The chosen subprotocol, if any.
     pub protocol: Option<String>,
+    /// The accepted permessage-deflate parameters, if any (RFC 7692 §7.1).
+    pub deflate: Option<DeflateParams>,
 }
 
 impl ServerHandshake {
@@ -138,19 +145,31 @@ impl ServerHandshake {
             .iter()
             .find(|p| offered.contains(&p.as_bytes()))
             .cloned();
+        // §4.2.2 item 5.6 and RFC 7692 §5: extensions are the server's choice among
+        // the offers; an offer we cannot honour is declined, never a refusal.
+        let deflate = if config.deflate {
+            DeflateParams::accept_offer(h.get_all("sec-websocket-extensions"))
+        } else {
+            None
+        };
         Ok(ServerHandshake {
             accept: accept_key(key),
             protocol,
+            deflate,
         })
     }
 
-    /// The `101 Switching Protocols` response (§4.2.2 item 5). No extension is ever
-    /// accepted, so no `Sec-WebSocket-Extensions` is sent.
+    /// The `101 Switching Protocols` response (§4.2.2 item 5), with
+    /// `Sec-WebSocket-Extensions` when permessage-deflate was accepted.
     pub fn response(&self) -> Response {
         let mut r = Response::switching_protocols("websocket")
             .header("Sec-WebSocket-Accept", self.accept.as_str());
         if let Some(p) = &self.protocol {
             r = r.header("Sec-WebSocket-Protocol", p.as_str());
+        }
+        if let Some(d) = &self.deflate {
+            // RFC 7692 §5: the accepted parameters, in the response's one element.
+            r = r.header("Sec-WebSocket-Extensions", d.to_string());
         }
         r
     }
@@ -205,6 +224,8 @@ pub fn parse_ws_url(s: &str) -> Result<Url, HandshakeError> {
 pub struct ClientHandshake {
     key: String,
     protocols: Vec<String>,
+    /// permessage-deflate was offered.
+    deflate: bool,
 }
 
 impl ClientHandshake {
@@ -228,8 +249,35 @@ impl ClientHandshake {
         let hs = ClientHandshake {
             key,
             protocols: protocols.iter().map(|p| (*p).to_owned()).collect(),
+            deflate: false,
         };
         (hs, request)
+    }
+
+    /// Adds the permessage-deflate offer ([`DeflateParams::client_offer`], RFC 7692
+    /// §5) to `request`; [`ClientHandshake::verify_deflate`] then reads the answer.
+    pub fn offer_deflate(&mut self, request: &mut ClientRequest) {
+        request
+            .headers
+            .push("Sec-WebSocket-Extensions", DeflateParams::client_offer());
+        self.deflate = true;
+    }
+
+    /// The permessage-deflate parameters the server's 101 accepted (give them to
+    /// [`super::WsConnection::set_deflate`]), `None` if it declined, an error if
+    /// its answer must fail the connection (RFC 7692 §7.1, RFC 6455 §4.1 item 5).
+    pub fn verify_deflate(
+        &self,
+        response: &ClientResponse,
+    ) -> Result<Option<DeflateParams>, HandshakeError> {
+        let values = response.headers.get_all("sec-websocket-extensions");
+        if !self.deflate {
+            return match values.flat_map(list_elements).next() {
+                Some(_) => Err(HandshakeError::UnrequestedExtension),
+                None => Ok(None),
+            };
+        }
+        DeflateParams::from_response(values).map_err(|()| HandshakeError::BadExtensionResponse)
     }
 
     /// [`ClientHandshake::new`] with the nonce drawn from `rng`.
@@ -270,14 +318,9 @@ impl ClientHandshake {
             (Some(a), None) if a == accept_key(&self.key).as_bytes() => {}
             _ => return Err(HandshakeError::BadAccept),
         }
-        // §4.1 item 5: we offered no extension, so any in use fails the handshake.
-        if h.get_all("sec-websocket-extensions")
-            .flat_map(list_elements)
-            .next()
-            .is_some()
-        {
-            return Err(HandshakeError::UnrequestedExtension);
-        }
+        // §4.1 item 5: an extension we did not offer fails the handshake; the only
+        // one we may offer is permessage-deflate, read by `verify_deflate`.
+        self.verify_deflate(response)?;
         // §4.1 item 6: a subprotocol not offered fails the handshake.
         let mut chosen = h.get_all("sec-websocket-protocol");
         match (chosen.next(), chosen.next()) {

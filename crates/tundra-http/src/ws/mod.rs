@@ -13,6 +13,8 @@
 //!   incremental decoder that never trusts a length for an allocation.
 //! - [`connection`]: [`WsConnection`], bytes in and out, events and sends, the close
 //!   handshake, keepalive pings, bounded queues.
+//! - [`deflate`]: permessage-deflate (RFC 7692): [`DeflateParams`] negotiation, the
+//!   [`Deflater`] and the bounded [`Inflater`] of a connection.
 //! - [`chat`]: [`ChatRoom`], the `/chat` demo's room with its text protocol.
 //!
 //! After the HTTP server has sent the 101 (`ServerEvent::Upgraded(Upgrade { leftover,
@@ -33,6 +35,7 @@
 pub mod chat;
 pub mod close;
 pub mod connection;
+pub mod deflate;
 pub mod error;
 pub mod frame;
 pub mod handshake;
@@ -41,6 +44,9 @@ pub mod utf8;
 pub use chat::{ChatConfig, ChatRoom, Kick, MemberId, RoomFull};
 pub use close::{CloseCode, MAX_CLOSE_REASON};
 pub use connection::{WsConfig, WsConnection, WsEvent, WsState};
+pub use deflate::{
+    DeflateParams, Deflater, InflateError, Inflater, DEFLATE_TAIL, PERMESSAGE_DEFLATE,
+};
 pub use error::{FrameError, HandshakeError, SendError, WsError};
 pub use frame::{
     apply_mask, encode_frame, Decoded, FrameDecoder, FrameHeader, Opcode, Role,

@@ -24,8 +24,8 @@ use std::net::SocketAddrV4;
 
 use tundra_core::Instant;
 use tundra_http::ws::{
-    handshake_response, AcceptConfig, ChatConfig, ChatRoom, CloseCode, MemberId, WsConfig,
-    WsConnection, WsEvent,
+    handshake_response, AcceptConfig, ChatConfig, ChatRoom, CloseCode, MemberId, ServerHandshake,
+    WsConfig, WsConnection, WsEvent,
 };
 use tundra_http::{Response, Router, Upgrade};
 use tundra_stack::Interface;
@@ -45,7 +45,7 @@ const CHAT_READ_SLICE: usize = 16 * 1024;
 /// Adds `GET /echo`, `GET /chat` (WebSocket handshakes) and `GET /chat.html` (the
 /// chat page) to `router`.
 pub fn add_routes(router: Router) -> Router {
-    let accept = AcceptConfig::default();
+    let accept = accept_config();
     let chat_accept = accept.clone();
     router
         .get("/echo", move |req, _ctx| handshake_response(req, &accept))
@@ -53,6 +53,15 @@ pub fn add_routes(router: Router) -> Router {
             handshake_response(req, &chat_accept)
         })
         .get("/chat.html", |_req, _ctx| Response::html(CHAT_PAGE))
+}
+
+/// What both endpoints accept: any origin, no subprotocol, permessage-deflate
+/// (RFC 7692) when the client offers parameters we can honour.
+fn accept_config() -> AcceptConfig {
+    AcceptConfig {
+        deflate: true,
+        ..AcceptConfig::default()
+    }
 }
 
 /// What a WebSocket connection serves.
@@ -131,7 +140,16 @@ impl WsService {
             // /echo: the defaults take messages up to 16 MiB (Autobahn section 9).
             (WsConnection::server(WsConfig::default(), now), Kind::Echo)
         };
-        log::info!(target: "tundra::ws", "{peer:?} {path}: WebSocket open ({kind:?})");
+        // The 101 was decided by `handshake_response` on this same request, so
+        // checking it again gives the same permessage-deflate parameters.
+        let deflate = ServerHandshake::check(&upgrade.request, &accept_config())
+            .ok()
+            .and_then(|hs| hs.deflate);
+        if let Some(params) = deflate {
+            ws.set_deflate(params);
+        }
+        let ext = deflate.map_or_else(|| "no extension".to_string(), |p| p.to_string());
+        log::info!(target: "tundra::ws", "{peer:?} {path}: WebSocket open ({kind:?}, {ext})");
         ws.on_bytes(now, &upgrade.leftover);
         ws.on_bytes(now, &more);
         self.conns.push(WsConn {
