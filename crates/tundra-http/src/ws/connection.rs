@@ -166,6 +166,9 @@ pub struct WsConnection {
     compressed: bool,
     /// Compressed bytes of that message so far (bounded like a message).
     compressed_len: u64,
+    /// Compressed messages received and sent (RSV1 set).
+    compressed_in: u64,
+    compressed_out: u64,
     events: VecDeque<WsEvent>,
     state: WsState,
     last_rx: Instant,
@@ -221,6 +224,8 @@ impl WsConnection {
             deflate: None,
             compressed: false,
             compressed_len: 0,
+            compressed_in: 0,
+            compressed_out: 0,
             events: VecDeque::new(),
             state: WsState::Open,
             last_rx: now,
@@ -262,6 +267,12 @@ impl WsConnection {
     /// The permessage-deflate parameters in force, if it was negotiated.
     pub fn deflate(&self) -> Option<DeflateParams> {
         self.deflate.as_ref().map(|d| d.params)
+    }
+
+    /// How many whole compressed messages (RSV1 set, RFC 7692 §6) were received
+    /// and sent: the proof that permessage-deflate is really in use.
+    pub fn compressed_messages(&self) -> (u64, u64) {
+        (self.compressed_in, self.compressed_out)
     }
 
     /// Our role.
@@ -489,6 +500,7 @@ impl WsConnection {
                             return self.fail(WsError::InvalidUtf8(e));
                         }
                     }
+                    self.compressed_in += 1;
                 }
                 let data = core::mem::take(&mut self.message_buf);
                 match self.message.take() {
@@ -692,6 +704,7 @@ impl WsConnection {
                     .compress(payload, &mut scratch);
                 // RFC 7692 §6: RSV1 on the (only) frame of a compressed message.
                 self.write_frame_rsv(opcode, RSV1, &scratch);
+                self.compressed_out += 1;
                 shrink_if_large(&mut scratch);
                 if let Some(d) = self.deflate.as_deref_mut() {
                     d.scratch = scratch;

@@ -221,7 +221,12 @@ impl WsService {
             }
             if conn.gone {
                 let conn = self.conns.swap_remove(i);
-                log::info!(target: "tundra::ws", "{:?}: WebSocket done", conn.peer);
+                let (zin, zout) = conn.ws.compressed_messages();
+                log::info!(
+                    target: "tundra::ws",
+                    "{:?}: WebSocket done ({zin} compressed messages in, {zout} out)",
+                    conn.peer
+                );
                 if let Kind::Chat(id) = conn.kind {
                     self.room.disconnect(id);
                 }
