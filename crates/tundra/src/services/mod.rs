@@ -51,7 +51,10 @@ impl Services {
 
     /// The earliest time a service wants to be polled without new input.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.http.poll_at()
+        [self.http.poll_at(), self.tcp.poll_at()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Sets up the web server (docs directory, timeouts, wall clock) before clients

@@ -8,7 +8,10 @@
 //! - **chargen** streams RFC 864's rotating 72-character lines until the client closes.
 //!   A client that wants a known length sends a decimal number and a newline (e.g.
 //!   `104857600\n`) and gets exactly that many bytes of the pattern, then FIN: a
-//!   deterministic stream a client can verify by hash.
+//!   deterministic stream a client can verify by hash. So that a request delayed by
+//!   loss still counts, the stream waits for the first line for up to
+//!   [`REQUEST_GRACE`]; a client that sends nothing gets the endless RFC 864 stream
+//!   after that.
 
 use std::net::SocketAddrV4;
 
@@ -19,6 +22,11 @@ use tundra_tcp::{ConnHandle, ListenerHandle, RecvError};
 
 /// Bytes moved per connection per poll, so one busy connection cannot starve others.
 const SLICE: usize = 64 * 1024;
+
+/// How long chargen waits for a length request before it streams without one. A
+/// request lost once is resent after an RTO (Linux: 200 ms at least), and the stream
+/// must not have started by then, or the count would be wrong.
+pub const REQUEST_GRACE: tundra_core::Duration = tundra_core::Duration::from_secs(1);
 
 /// What each demo port does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,16 +45,18 @@ struct Conn {
     /// discard: running hash and count.
     hash: Sha256,
     received: u64,
-    /// chargen: bytes sent so far, the requested total, the request line so far.
+    /// chargen: bytes sent so far, the requested total, the request line so far,
+    /// and when the stream may start without a request (`None` once it started).
     sent: u64,
     limit: Option<u64>,
     request: Vec<u8>,
+    wait_until: Option<Instant>,
     peer: Option<SocketAddrV4>,
     closing: bool,
 }
 
 impl Conn {
-    fn new(handle: ConnHandle, kind: Kind, peer: Option<SocketAddrV4>) -> Conn {
+    fn new(now: Instant, handle: ConnHandle, kind: Kind, peer: Option<SocketAddrV4>) -> Conn {
         Conn {
             handle,
             kind,
@@ -56,6 +66,7 @@ impl Conn {
             sent: 0,
             limit: None,
             request: Vec::new(),
+            wait_until: (kind == Kind::Chargen).then_some(now + REQUEST_GRACE),
             peer,
             closing: false,
         }
@@ -104,21 +115,30 @@ impl TcpServices {
         }
     }
 
+    /// When a chargen connection that got no request yet starts streaming anyway.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.conns
+            .iter()
+            .filter(|c| !c.closing)
+            .filter_map(|c| c.wait_until)
+            .min()
+    }
+
     /// Accepts new connections and moves data on every open one. Returns true if
     /// anything happened.
-    pub fn poll(&mut self, _now: Instant, iface: &mut Interface) -> bool {
+    pub fn poll(&mut self, now: Instant, iface: &mut Interface) -> bool {
         let mut worked = false;
         for &(listener, kind) in &self.listeners {
             while let Some(handle) = iface.tcp().accept(listener) {
                 let peer = iface.tcp().connection(handle).map(|c| c.remote());
                 log::debug!("{kind:?}: connection {handle} from {peer:?}");
-                self.conns.push(Conn::new(handle, kind, peer));
+                self.conns.push(Conn::new(now, handle, kind, peer));
                 worked = true;
             }
         }
         let mut i = 0;
         while i < self.conns.len() {
-            let (alive, did) = self.serve(i, iface);
+            let (alive, did) = self.serve(now, i, iface);
             worked |= did;
             if alive {
                 i += 1;
@@ -133,7 +153,7 @@ impl TcpServices {
     }
 
     /// Serves connection `i`; returns (still alive, did something).
-    fn serve(&mut self, i: usize, iface: &mut Interface) -> (bool, bool) {
+    fn serve(&mut self, now: Instant, i: usize, iface: &mut Interface) -> (bool, bool) {
         let conn = &mut self.conns[i];
         let Some(tcp) = iface.tcp().connection_mut(conn.handle) else {
             return (false, false);
@@ -204,18 +224,29 @@ impl TcpServices {
                         }
                         Ok(n) => {
                             did = true;
-                            if conn.limit.is_none() && conn.request.len() < 32 {
+                            if conn.wait_until.is_some() {
                                 conn.request.extend_from_slice(&self.buf[..n]);
                                 if let Some(pos) = conn.request.iter().position(|&b| b == b'\n') {
                                     let line = String::from_utf8_lossy(&conn.request[..pos]);
                                     conn.limit = line.trim().parse().ok();
-                                    conn.request.truncate(32);
+                                    conn.wait_until = None;
+                                } else if conn.request.len() >= 32 {
+                                    // Not a length request: the endless stream.
+                                    conn.wait_until = None;
+                                }
+                                if conn.wait_until.is_none() {
+                                    conn.request = Vec::new();
                                 }
                             }
                         }
                         Err(RecvError::WouldBlock) | Err(RecvError::NotConnected) => break,
                         Err(_) => return (false, did),
                     }
+                }
+                match conn.wait_until {
+                    Some(at) if now < at => return (true, did),
+                    Some(_) => conn.wait_until = None,
+                    None => {}
                 }
                 let remaining = conn.limit.map_or(u64::MAX, |l| l.saturating_sub(conn.sent));
                 if remaining == 0 {
