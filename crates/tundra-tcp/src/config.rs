@@ -131,6 +131,13 @@ pub struct EndpointConfig {
     pub max_pending_resets: usize,
     /// Ephemeral port range for active opens (RFC 6335 §6: 49152..=65535).
     pub ephemeral_ports: (u16, u16),
+    /// Answer SYNs with SYN cookies when a listener's SYN queue is full (RFC 4987
+    /// §3.6; see [`crate::syncookie`]), as Linux's default `tcp_syncookies = 1`
+    /// does. Off, such SYNs are dropped. Default on.
+    pub syn_cookies: bool,
+    /// Bound on cookie SYN-ACKs awaiting transmission (a flood may bring many SYNs
+    /// between two polls); more are dropped and counted. Default 1024.
+    pub max_pending_syn_acks: usize,
 }
 
 impl Default for EndpointConfig {
@@ -142,6 +149,8 @@ impl Default for EndpointConfig {
             max_connections: 4096,
             max_pending_resets: 64,
             ephemeral_ports: (49152, 65535),
+            syn_cookies: true,
+            max_pending_syn_acks: 1024,
         }
     }
 }

@@ -31,6 +31,17 @@ pub struct TcpCounters {
     pub accept_queue_overflow: u64,
     /// SYNs dropped because the endpoint holds its maximum number of connections.
     pub connection_limit: u64,
+    /// SYN-ACKs sent with a SYN cookie because the SYN queue was full (RFC 4987 §3.6;
+    /// Linux `SyncookiesSent`).
+    pub syncookies_sent: u64,
+    /// ACKs that returned a valid SYN cookie and created a connection (Linux
+    /// `SyncookiesRecv`).
+    pub syncookies_recv: u64,
+    /// ACKs to a listener using cookies whose cookie did not verify (forged, stale or
+    /// for another connection), answered by a RST (Linux `SyncookiesFailed`).
+    pub syncookies_failed: u64,
+    /// Cookie SYN-ACKs not sent because too many were waiting for transmission.
+    pub syncookies_not_sent: u64,
     /// Connections opened by `connect` (RFC 9293 §3.10.1 active OPEN).
     pub active_opens: u64,
     /// Connections created from a SYN on a listener (passive OPEN).
@@ -86,6 +97,13 @@ impl fmt::Display for TcpCounters {
             ("SYNs dropped (SYN queue full)", self.syn_queue_overflow),
             ("dropped (accept queue full)", self.accept_queue_overflow),
             ("SYNs dropped (connection limit)", self.connection_limit),
+            ("SYN cookies sent", self.syncookies_sent),
+            ("SYN cookies received", self.syncookies_recv),
+            ("invalid SYN cookies received", self.syncookies_failed),
+            (
+                "SYN cookies not sent (queue full)",
+                self.syncookies_not_sent,
+            ),
             ("active connection openings", self.active_opens),
             ("passive connection openings", self.passive_opens),
             ("connections established", self.established),

@@ -9,8 +9,12 @@
 //!
 //! A listener keeps two bounded queues (as Linux does): the SYN queue of half-open
 //! connections in SYN-RECEIVED and the accept queue of established ones waiting for
-//! [`Endpoint::accept`]. A SYN that finds the SYN queue full is dropped and counted; the
-//! peer retransmits it. Connections are removed once CLOSED and released by their user
+//! [`Endpoint::accept`]. A SYN that finds the SYN queue full is answered with a SYN
+//! cookie and no state (RFC 4987 §3.6, [`crate::syncookie`]; or, with
+//! [`EndpointConfig::syn_cookies`] off, dropped and counted: the peer retransmits it);
+//! while a listener has overflowed within the last two cookie periods, an ACK that
+//! returns a valid cookie creates its connection in ESTABLISHED, straight into the
+//! accept queue. A SYN that finds the accept queue full is dropped. Connections are removed once CLOSED and released by their user
 //! ([`Connection::close`] / [`Connection::abort`]) or, for connections never accepted,
 //! as soon as they close.
 //!
@@ -30,7 +34,14 @@ use crate::counters::TcpCounters;
 use crate::icmp::{IcmpErrorKind, IcmpOutcome};
 use crate::isn::IsnGenerator;
 use crate::segment::{ChecksumMode, TcpPacket, WireError};
-use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr};
+use crate::syncookie::{self, CookieOptions, SynCookies, COOKIE_PERIOD, MAX_COOKIE_AGE};
+use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
+
+/// Mixed into the endpoint's seed for the SYN cookie key: a stream of its own, so
+/// drawing the key leaves the main stream (ISN key, ephemeral ports) as it was.
+const COOKIE_SEED_DOMAIN: u64 = 0x5359_4e43_4f4f_4b49; // "SYNCOOKI"
+
+type Reply = (Ipv4Addr, Ipv4Addr, TcpRepr<'static>);
 
 /// Names one connection of an [`Endpoint`]. Stale handles (of removed connections)
 /// never alias a newer connection.
@@ -208,6 +219,11 @@ struct Listener {
     config: ListenConfig,
     syn_queue: usize,
     accept_queue: VecDeque<ConnHandle>,
+    /// When a SYN last found the SYN queue full: cookie ACKs are only checked for two
+    /// cookie periods after it (Linux `tcp_synq_no_recent_overflow`).
+    last_overflow: Option<Instant>,
+    /// The "possible SYN flooding" line was logged (once per listener, as Linux).
+    flood_warned: bool,
 }
 
 #[derive(Debug)]
@@ -224,6 +240,7 @@ pub struct Endpoint {
     config: EndpointConfig,
     rng: Rng,
     isn: IsnGenerator,
+    cookies: SynCookies,
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
     live: usize,
@@ -231,7 +248,9 @@ pub struct Endpoint {
     listeners: Vec<ListenerSlot>,
     by_port: BTreeMap<SocketAddrV4, ListenerHandle>,
     /// RSTs (and other replies) not tied to a connection: (src, dst, segment).
-    replies: VecDeque<(Ipv4Addr, Ipv4Addr, TcpRepr<'static>)>,
+    replies: VecDeque<Reply>,
+    /// Cookie SYN-ACKs awaiting transmission (bounded apart from the RSTs).
+    syn_acks: VecDeque<Reply>,
     counters: TcpCounters,
     /// Counters of connections already removed.
     retired: ConnStats,
@@ -245,10 +264,12 @@ impl Endpoint {
     pub fn new(config: EndpointConfig, seed: u64) -> Endpoint {
         let mut rng = Rng::from_seed(seed);
         let isn = IsnGenerator::new(&mut rng);
+        let cookies = SynCookies::new(&mut Rng::from_seed(seed ^ COOKIE_SEED_DOMAIN));
         Endpoint {
             config,
             rng,
             isn,
+            cookies,
             slots: Vec::new(),
             free_slots: Vec::new(),
             live: 0,
@@ -256,6 +277,7 @@ impl Endpoint {
             listeners: Vec::new(),
             by_port: BTreeMap::new(),
             replies: VecDeque::new(),
+            syn_acks: VecDeque::new(),
             counters: TcpCounters::default(),
             retired: ConnStats::default(),
             payload: vec![0; 0x1_0000],
@@ -299,6 +321,8 @@ impl Endpoint {
             config,
             syn_queue: 0,
             accept_queue: VecDeque::new(),
+            last_overflow: None,
+            flood_warned: false,
         };
         let index = match self.listeners.iter().position(|s| s.listener.is_none()) {
             Some(i) => i,
@@ -754,8 +778,17 @@ impl Endpoint {
         if repr.flags.rst {
             return;
         }
-        // "Second, check for an ACK ... <SEQ=SEG.ACK><CTL=RST>"
+        // "Second, check for an ACK ... <SEQ=SEG.ACK><CTL=RST>" - unless it returns a
+        // SYN cookie we sent (RFC 4987 §3.6).
         if repr.ack_number.is_some() {
+            if self.cookies_recently_used(now, lh) && !repr.flags.syn {
+                if self.try_cookie(now, lh, local, remote, repr) {
+                    return;
+                }
+                // Linux (cookie_v4_check -> the listener's tcp_rcv_state_process)
+                // answers an ACK with a bad cookie as any ACK to a listener: a RST.
+                self.counters.syncookies_failed += 1;
+            }
             self.counters.listen_rst_sent += 1;
             self.queue_reply(*local.ip(), *remote.ip(), reset_for(repr));
             return;
@@ -767,12 +800,20 @@ impl Endpoint {
         let Some(listener) = self.listener(lh) else {
             return;
         };
-        if listener.syn_queue >= listener.config.syn_backlog {
+        let syn_queue_full = listener.syn_queue >= listener.config.syn_backlog;
+        if syn_queue_full && !self.config.syn_cookies {
             self.counters.syn_queue_overflow += 1;
             return;
         }
+        // Linux drops a SYN when the accept queue is full, cookie or not: a cookie's
+        // connection would have nowhere to wait.
         if listener.accept_queue.len() >= listener.config.accept_backlog {
             self.counters.accept_queue_overflow += 1;
+            return;
+        }
+        if syn_queue_full {
+            // RFC 4987 §3.6: answer without keeping state.
+            self.send_cookie(now, lh, local, remote, repr);
             return;
         }
         if self.live >= self.config.max_connections {
@@ -796,6 +837,186 @@ impl Endpoint {
             l.syn_queue += 1;
         }
         self.insert(conn, Origin::SynQueue(lh));
+    }
+
+    /// Whether `lh`'s SYN queue overflowed within the last [`MAX_COOKIE_AGE`] cookie
+    /// periods, so an ACK to it may carry a cookie (otherwise none can be valid, and
+    /// checking would only give forgers more tries).
+    fn cookies_recently_used(&self, now: Instant, lh: ListenerHandle) -> bool {
+        let window = tundra_core::Duration::from_micros(
+            COOKIE_PERIOD.total_micros() * MAX_COOKIE_AGE as u64,
+        );
+        self.config.syn_cookies
+            && self
+                .listener(lh)
+                .and_then(|l| l.last_overflow)
+                .is_some_and(|t| now.saturating_duration_since(t) < window)
+    }
+
+    /// Answers `syn` with a SYN-ACK whose ISS is a SYN cookie, keeping no state
+    /// (RFC 4987 §3.6). It carries what `Connection`'s own SYN-ACK would (RFC 9293
+    /// §3.10.7.2, RFC 7323, RFC 2018), the options the cookie must remember encoded in
+    /// our TSval ([`syncookie::encode_ts_options`]).
+    fn send_cookie(
+        &mut self,
+        now: Instant,
+        lh: ListenerHandle,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        syn: &TcpRepr<'_>,
+    ) {
+        let Some(listener) = self.listener_mut(lh) else {
+            return;
+        };
+        listener.last_overflow = Some(now);
+        if !listener.flood_warned {
+            listener.flood_warned = true;
+            // Linux's tcp_syn_flood_action, once per listener.
+            log::warn!(
+                "tcp: possible SYN flooding on port {}. Sending cookies.",
+                local.port()
+            );
+        }
+        let config = &listener.config.connection;
+        let (our_mss, scaling, sack_on, ts_on) = (
+            config.mss,
+            config.window_scaling,
+            config.sack,
+            config.timestamps,
+        );
+        let recv_buffer = config.recv_buffer.min(crate::connection::MAX_BUFFER);
+        let (cookie, mss) = self
+            .cookies
+            .make(now, local, remote, syn.seq_number, syn.options.mss);
+        let wscale = syn.options.window_scale.filter(|_| scaling);
+        let sack = syn.options.sack_permitted && sack_on;
+        let mut options = TcpOptions {
+            mss: Some(our_mss),
+            window_scale: wscale.map(|_| crate::connection::scale_for(recv_buffer)),
+            sack_permitted: sack,
+            ..TcpOptions::default()
+        };
+        if let (true, Some(ts)) = (ts_on, syn.options.timestamp) {
+            // The clock the connection will use (`Connection::ts_now`).
+            let clock = (now.total_millis() as u32).wrapping_add(self.isn.ts_offset(local, remote));
+            let kept = CookieOptions {
+                window_scale: wscale,
+                sack_permitted: sack,
+            };
+            options.timestamp = Some(TcpTimestamp {
+                tsval: syncookie::encode_ts_options(clock, kept),
+                tsecr: ts.tsval,
+            });
+        } else {
+            // Without timestamps the cookie cannot carry window scaling or SACK: offer
+            // neither, so both sides agree they are off.
+            options.window_scale = None;
+            options.sack_permitted = false;
+        }
+        let synack = TcpRepr {
+            src_port: local.port(),
+            dst_port: remote.port(),
+            seq_number: cookie,
+            ack_number: Some(syn.seq_number + 1),
+            flags: TcpFlags {
+                syn: true,
+                ..TcpFlags::default()
+            },
+            // RFC 7323 §2.2: the window of a SYN is never scaled.
+            window_len: recv_buffer.min(0xffff) as u16,
+            urgent_pointer: 0,
+            options,
+            payload: &[],
+        };
+        log::trace!("tcp: {local} > {remote}: SYN cookie {cookie} (mss {mss})");
+        if self.syn_acks.len() >= self.config.max_pending_syn_acks {
+            self.counters.syncookies_not_sent += 1;
+            return;
+        }
+        self.counters.syncookies_sent += 1;
+        self.syn_acks.push_back((*local.ip(), *remote.ip(), synack));
+    }
+
+    /// An ACK to a listener that overflowed recently: if it returns a valid cookie
+    /// (SEG.ACK - 1, for the peer ISN SEG.SEQ - 1), creates its connection in
+    /// ESTABLISHED and queues it for accept. Returns whether the cookie verified (the
+    /// segment is then consumed, even if the accept queue or the connection limit
+    /// makes us drop it: the peer retransmits, as for a normal handshake).
+    fn try_cookie(
+        &mut self,
+        now: Instant,
+        lh: ListenerHandle,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        ack: &TcpRepr<'_>,
+    ) -> bool {
+        let Some(cookie_ack) = ack.ack_number else {
+            return false;
+        };
+        let (iss, peer_isn) = (cookie_ack - 1, ack.seq_number - 1);
+        let Some(mss) = self.cookies.check(now, local, remote, peer_isn, iss) else {
+            return false;
+        };
+        self.counters.syncookies_recv += 1;
+        let Some(listener) = self.listener(lh) else {
+            return true;
+        };
+        if listener.accept_queue.len() >= listener.config.accept_backlog {
+            self.counters.accept_queue_overflow += 1;
+            return true;
+        }
+        if self.live >= self.config.max_connections {
+            self.counters.connection_limit += 1;
+            return true;
+        }
+        let config = listener.config.connection.clone();
+        // The SYN as far as the cookie remembers it: sequence number, MSS, and with
+        // timestamps the options kept in our TSval, which the ACK echoes.
+        let kept = ack
+            .options
+            .timestamp
+            .map(|ts| syncookie::decode_ts_options(ts.tsecr))
+            .unwrap_or_default();
+        let syn = TcpRepr {
+            src_port: remote.port(),
+            dst_port: local.port(),
+            seq_number: peer_isn,
+            ack_number: None,
+            flags: TcpFlags {
+                syn: true,
+                ..TcpFlags::default()
+            },
+            window_len: ack.window_len,
+            urgent_pointer: 0,
+            options: TcpOptions {
+                mss: Some(mss),
+                window_scale: kept.window_scale,
+                sack_permitted: kept.sack_permitted,
+                timestamp: ack.options.timestamp.map(|ts| TcpTimestamp {
+                    tsval: ts.tsval,
+                    tsecr: 0,
+                }),
+                ..TcpOptions::default()
+            },
+            payload: &[],
+        };
+        let params = OpenParams {
+            local,
+            remote,
+            iss,
+            ts_offset: self.isn.ts_offset(local, remote),
+        };
+        let conn = Connection::from_cookie(now, config, params, &syn, ack);
+        if !conn.state().is_synchronized() {
+            return true;
+        }
+        self.counters.passive_opens += 1;
+        let handle = self.insert(conn, Origin::AcceptQueue(lh));
+        if let Some(l) = self.listener_mut(lh) {
+            l.accept_queue.push_back(handle);
+        }
+        self.after_update(handle);
+        true
     }
 
     /// Moves a connection between the listener queues as its state changes.
@@ -851,6 +1072,10 @@ impl Endpoint {
     /// Fires due timers and emits every segment that is ready, as
     /// `emit(src, dst, segment)` with the checksum filled in.
     pub fn poll_transmit(&mut self, now: Instant, mut emit: impl FnMut(Ipv4Addr, Ipv4Addr, &[u8])) {
+        while let Some((src, dst, repr)) = self.syn_acks.pop_front() {
+            emit_repr(&mut self.out, &repr, src, dst, &mut emit);
+            self.counters.segments_out += 1;
+        }
         while let Some((src, dst, repr)) = self.replies.pop_front() {
             emit_repr(&mut self.out, &repr, src, dst, &mut emit);
             self.counters.segments_out += 1;

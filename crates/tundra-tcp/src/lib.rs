@@ -5,7 +5,7 @@
 //! (window scaling, timestamps, PAWS), RFC 5961 (blind in-window attacks), RFC 6528
 //! (initial sequence numbers), RFC 6928 (initial window), RFC 2018 (SACK), RFC 6675
 //! (SACK-based loss recovery), RFC 8985 (RACK-TLP), RFC 6937 (PRR), RFC 5927 and RFC
-//! 5461 (ICMP errors), RFC 1191 (Path MTU Discovery).
+//! 5461 (ICMP errors), RFC 1191 (Path MTU Discovery), RFC 4987 (SYN flooding).
 //!
 //! - [`seq`]: sequence numbers with wrapping comparison (RFC 9293 §3.4).
 //! - [`repr`]: a parsed segment ([`TcpRepr`]) and its options.
@@ -15,6 +15,8 @@
 //! - [`endpoint`]: the TCP layer of a stack: listeners with backlogs, active opens,
 //!   demultiplexing, RSTs for closed ports ([`Endpoint`]), ICMP errors routed to their
 //!   connection ([`Endpoint::icmp_error`]).
+//! - [`syncookie`]: SYN cookies (RFC 4987 §3.6), which the endpoint answers SYNs
+//!   with when a listener's SYN queue is full.
 //! - [`icmp`]: ICMP errors in TCP terms: hard or soft (RFC 1122 §4.2.3.9, RFC 5461),
 //!   Path MTU Discovery (RFC 1191), what a connection did ([`IcmpOutcome`]).
 //! - [`config`], [`send_buffer`], [`reassembly`], [`rtt`], [`congestion`], [`isn`],
@@ -39,6 +41,7 @@ pub mod sack;
 pub mod segment;
 pub mod send_buffer;
 pub mod seq;
+pub mod syncookie;
 pub mod undo;
 
 pub use config::{EndpointConfig, Keepalive, TcpConfig};

@@ -72,13 +72,13 @@ pub fn remote_byte(i: usize) -> u8 {
 
 /// A number on a `>` line that may be a wildcard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Num {
+pub(crate) enum Num {
     Any,
     Is(u32),
 }
 
 impl Num {
-    fn matches(self, v: u32) -> bool {
+    pub(crate) fn matches(self, v: u32) -> bool {
         match self {
             Num::Any => true,
             Num::Is(x) => x == v,
@@ -97,29 +97,29 @@ impl fmt::Display for Num {
 
 /// Options as written in a script.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct ScriptOptions {
-    mss: Option<Num>,
-    wscale: Option<Num>,
-    sack_permitted: bool,
-    ts: Option<(Num, Num)>,
+pub(crate) struct ScriptOptions {
+    pub(crate) mss: Option<Num>,
+    pub(crate) wscale: Option<Num>,
+    pub(crate) sack_permitted: bool,
+    pub(crate) ts: Option<(Num, Num)>,
     /// Relative SACK blocks.
-    sack: Vec<(Num, Num)>,
+    pub(crate) sack: Vec<(Num, Num)>,
 }
 
 /// One segment as written in a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ScriptSegment {
-    flags: TcpFlags,
-    ack_flag: bool,
-    start: Num,
-    len: usize,
-    ack: Option<Num>,
-    win: Option<Num>,
-    options: Option<ScriptOptions>,
+pub(crate) struct ScriptSegment {
+    pub(crate) flags: TcpFlags,
+    pub(crate) ack_flag: bool,
+    pub(crate) start: Num,
+    pub(crate) len: usize,
+    pub(crate) ack: Option<Num>,
+    pub(crate) win: Option<Num>,
+    pub(crate) options: Option<ScriptOptions>,
 }
 
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     In(ScriptSegment),
     Out(ScriptSegment),
     Send(usize, Option<usize>),
@@ -138,6 +138,14 @@ enum Step {
     /// An ICMP error about our segment at this relative sequence number, and the
     /// outcome it must have.
     Icmp(IcmpErrorKind, u32, String),
+    /// Listener scripts only: this many SYNs from other peers, to fill the SYN queue.
+    Fill(usize),
+    /// Listener scripts only: accept the peer's connection.
+    Accept,
+    /// Listener scripts only: a [`tundra_tcp::TcpCounters`] counter.
+    Counter(String, u64),
+    /// Listener scripts only: the number of connections the endpoint holds.
+    Connections(usize),
 }
 
 /// A connection under test and its virtual clock.
@@ -363,7 +371,10 @@ impl TcpScript {
                     return Err(format!("icmp: expected outcome {want}, got {got}"));
                 }
             }
-            Step::Check(what, value) => self.check(what, value)?,
+            Step::Check(what, value) => check_conn(&self.conn, what, value)?,
+            Step::Fill(_) | Step::Accept | Step::Counter(..) | Step::Connections(_) => {
+                return Err("only listener scripts (`ListenerScript`) have this line".into())
+            }
             Step::Stat(name, value) => {
                 let st = self.conn.stats();
                 let actual = match name.as_str() {
@@ -395,9 +406,11 @@ impl TcpScript {
         }
         Ok(())
     }
+}
 
-    fn check(&self, what: &str, value: &str) -> Result<(), String> {
-        let c = &self.conn;
+/// A `check NAME VALUE` line against connection `c`.
+pub(crate) fn check_conn(c: &Connection, what: &str, value: &str) -> Result<(), String> {
+    {
         let secs = |d: Duration| format!("{:.3}", d.total_micros() as f64 / 1e6);
         let actual = match what {
             "cwnd" => c.cwnd().to_string(),
@@ -425,7 +438,9 @@ impl TcpScript {
         }
         Ok(())
     }
+}
 
+impl TcpScript {
     /// Moves the clock to `time`, firing timers on the way; any segment sent before
     /// `time` is unexpected.
     fn advance(&mut self, time: Instant) -> Result<(), String> {
@@ -462,6 +477,14 @@ impl TcpScript {
     }
 
     fn inbound(&self, s: &ScriptSegment) -> Result<(TcpRepr<'static>, usize), String> {
+        Ok((inbound_with(s, LOCAL_ISS), s.len))
+    }
+}
+
+/// The segment a `<` line describes, without payload, with `local_iss` as our ISS
+/// (for its ACK number and SACK blocks).
+pub(crate) fn inbound_with(s: &ScriptSegment, local_iss: u32) -> TcpRepr<'static> {
+    {
         let start = rel(s.start);
         let mut options = TcpOptions::default();
         if let Some(o) = &s.options {
@@ -474,17 +497,17 @@ impl TcpScript {
             });
             for (slot, (l, r)) in options.sack_blocks.iter_mut().zip(o.sack.iter()) {
                 *slot = Some((
-                    SeqNumber(LOCAL_ISS.wrapping_add(rel(*l))),
-                    SeqNumber(LOCAL_ISS.wrapping_add(rel(*r))),
+                    SeqNumber(local_iss.wrapping_add(rel(*l))),
+                    SeqNumber(local_iss.wrapping_add(rel(*r))),
                 ));
             }
         }
-        let repr = TcpRepr {
+        TcpRepr {
             src_port: REMOTE.port(),
             dst_port: LOCAL.port(),
             seq_number: SeqNumber(REMOTE_ISS.wrapping_add(start)),
             ack_number: if s.ack_flag {
-                Some(SeqNumber(LOCAL_ISS.wrapping_add(s.ack.map_or(0, rel))))
+                Some(SeqNumber(local_iss.wrapping_add(s.ack.map_or(0, rel))))
             } else {
                 None
             },
@@ -493,8 +516,7 @@ impl TcpScript {
             urgent_pointer: 0,
             options,
             payload: &[],
-        };
-        Ok((repr, s.len))
+        }
     }
 }
 
@@ -507,7 +529,7 @@ fn params() -> OpenParams {
     }
 }
 
-fn rel(n: Num) -> u32 {
+pub(crate) fn rel(n: Num) -> u32 {
     match n {
         Num::Is(v) => v,
         Num::Any => 0,
@@ -561,7 +583,7 @@ fn event_name(e: &Event) -> String {
     }
 }
 
-fn fmt_time(t: Instant) -> String {
+pub(crate) fn fmt_time(t: Instant) -> String {
     format!("{:.3}", t.total_micros() as f64 / 1e6)
 }
 
@@ -587,10 +609,15 @@ fn flags_str(flags: &TcpFlags, ack: bool) -> String {
 
 /// A segment in script form (relative numbers). `ours` picks which ISS is which.
 fn show(repr: &TcpRepr<'_>, ours: bool) -> String {
+    show_with(repr, ours, LOCAL_ISS)
+}
+
+/// [`show`] with `local_iss` as our ISS.
+pub(crate) fn show_with(repr: &TcpRepr<'_>, ours: bool, local_iss: u32) -> String {
     let (seq_base, ack_base) = if ours {
-        (LOCAL_ISS, REMOTE_ISS)
+        (local_iss, REMOTE_ISS)
     } else {
-        (REMOTE_ISS, LOCAL_ISS)
+        (REMOTE_ISS, local_iss)
     };
     let start = repr.seq_number.0.wrapping_sub(seq_base);
     let len = repr.payload.len();
@@ -638,7 +665,7 @@ fn show(repr: &TcpRepr<'_>, ours: bool) -> String {
     s
 }
 
-fn show_expected(e: &ScriptSegment) -> String {
+pub(crate) fn show_expected(e: &ScriptSegment) -> String {
     let mut s = format!(
         "{} {}:{}({})",
         flags_str(&e.flags, e.ack_flag),
@@ -679,13 +706,22 @@ fn show_expected(e: &ScriptSegment) -> String {
 }
 
 fn matches_expected(e: &ScriptSegment, a: &TcpRepr<'_>) -> Result<(), String> {
+    matches_expected_with(e, a, LOCAL_ISS)
+}
+
+/// [`matches_expected`] with `local_iss` as our ISS.
+pub(crate) fn matches_expected_with(
+    e: &ScriptSegment,
+    a: &TcpRepr<'_>,
+    local_iss: u32,
+) -> Result<(), String> {
     let f = &a.flags;
     if (f.syn, f.fin, f.rst, f.psh) != (e.flags.syn, e.flags.fin, e.flags.rst, e.flags.psh)
         || a.ack_number.is_some() != e.ack_flag
     {
         return Err("flags differ".into());
     }
-    let start = a.seq_number.0.wrapping_sub(LOCAL_ISS);
+    let start = a.seq_number.0.wrapping_sub(local_iss);
     if !e.start.matches(start) {
         return Err("sequence number differs".into());
     }
@@ -767,7 +803,7 @@ fn parse_num(tok: &str) -> Result<Num, String> {
         .map_err(|_| format!("bad number `{tok}`"))
 }
 
-fn parse_line(line: &str, prev: Instant) -> Result<(Instant, Step), String> {
+pub(crate) fn parse_line(line: &str, prev: Instant) -> Result<(Instant, Step), String> {
     let mut it = line.splitn(2, char::is_whitespace);
     let time = parse_time(it.next().unwrap_or(""), prev)?;
     let rest = it.next().unwrap_or("").trim();
@@ -822,6 +858,13 @@ fn parse_command(rest: &str) -> Result<Step, String> {
             ),
             _ => return Err(format!("`{rest}`: want `icmp KIND seq S = OUTCOME`")),
         },
+        Some("fill") => Step::Fill(num(1)?),
+        Some("accept") => Step::Accept,
+        Some("counter") => Step::Counter(
+            toks.get(1).ok_or("counter needs a name")?.to_string(),
+            num(2)? as u64,
+        ),
+        Some("connections") => Step::Connections(num(1)?),
         Some("stat") => Step::Stat(
             toks.get(1).ok_or("stat needs a name")?.to_string(),
             num(2)? as u64,

@@ -202,10 +202,14 @@ fn one_listener_serves_many_connections() {
     assert_eq!(ep.connection_count(), 50);
 }
 
-// A full SYN queue drops further SYNs (and counts them); the peer's retransmission gets in later.
+// With SYN cookies off, a full SYN queue drops further SYNs (and counts them); the peer's retransmission gets in later. (With them on, the default, see tcp_syncookies.rs.)
 #[test]
 fn syn_queue_overflow_drops_syn_and_counts() {
-    let mut ep = endpoint();
+    let config = EndpointConfig {
+        syn_cookies: false,
+        ..EndpointConfig::default()
+    };
+    let mut ep = Endpoint::new(config, 42);
     let config = ListenConfig {
         connection: TcpConfig::default(),
         syn_backlog: 2,

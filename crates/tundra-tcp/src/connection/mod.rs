@@ -70,7 +70,7 @@ use crate::rtt::RttEstimator;
 use crate::sack::{Scoreboard, DUP_THRESH};
 use crate::send_buffer::SendBuffer;
 use crate::undo::UndoEpisode;
-use crate::SeqNumber;
+use crate::{SeqNumber, TcpRepr};
 
 /// The MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1: 536).
 pub const DEFAULT_MSS: usize = 536;
@@ -523,6 +523,42 @@ impl Connection {
     pub fn listen(now: Instant, config: TcpConfig, params: OpenParams) -> Connection {
         let mut c = Connection::new(now, config, params, State::Listen);
         c.passive = true;
+        c
+    }
+
+    /// A connection whose handshake a SYN cookie completed ([`crate::syncookie`]): no
+    /// TCB existed while our SYN-ACK was out, so the endpoint rebuilds the peer's SYN
+    /// from the cookie (`syn`: its sequence number, the MSS and the options the cookie
+    /// kept) and hands the ACK that returned the cookie (`ack`). The connection runs
+    /// the RFC's LISTEN step on `syn`, takes the SYN-ACK as sent (ISS =
+    /// `params.iss`, the cookie), then processes `ack` as in SYN-RECEIVED: ESTABLISHED,
+    /// with any data or FIN the ACK carries accepted (RFC 9293 §3.10.7.4).
+    pub(crate) fn from_cookie(
+        now: Instant,
+        config: TcpConfig,
+        params: OpenParams,
+        syn: &TcpRepr<'_>,
+        ack: &TcpRepr<'_>,
+    ) -> Connection {
+        let mut c = Connection::listen(now, config, params);
+        c.handle_segment(now, syn);
+        if c.state != State::SynReceived {
+            return c;
+        }
+        // The SYN-ACK went out without a TCB: nothing to retransmit or time.
+        c.snd_nxt = c.iss + 1;
+        c.snd_max = c.snd_nxt;
+        c.last_ack_sent = c.rcv_nxt;
+        c.ack_now = false;
+        // The echoed TSval was the cookie's, whose low bits are not our clock: no RTT
+        // sample from it (a zero TSecr gives none, RFC 7323 §4.1; Linux takes none
+        // from a cookie handshake either).
+        let mut ack = *ack;
+        if let Some(ts) = ack.options.timestamp.as_mut() {
+            ts.tsecr = 0;
+        }
+        c.handle_segment(now, &ack);
+        c.stats.segments_in = 1;
         c
     }
 
@@ -1107,7 +1143,7 @@ impl Connection {
 
 /// The smallest window scale shift that lets a 16-bit field cover `capacity`
 /// (RFC 7323 §2.3: at most 14). This is the shift we offer.
-fn scale_for(capacity: usize) -> u8 {
+pub(crate) fn scale_for(capacity: usize) -> u8 {
     let mut shift = 0u8;
     while shift < 14 && (capacity >> shift) > 0xffff {
         shift += 1;
