@@ -155,7 +155,8 @@ fn tundra_serves_through_a_syn_flood() {
         "every request during the flood came in on a cookie:\n{stats}"
     );
     assert_eq!(invalid, 0, "no one returned a bad cookie");
-    assert!(opens >= CURLS as u64 + 1, "{stats}");
+    // The requests during the flood and the one after it all got in.
+    assert!(opens > CURLS as u64, "{stats}");
     assert!(
         stats.contains("possible SYN flooding on port 80. Sending cookies."),
         "the flood is logged:\n{stats}"
