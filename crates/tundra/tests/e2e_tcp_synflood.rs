@@ -89,8 +89,17 @@ fn tundra_serves_through_a_syn_flood() {
         ],
         &flood_log,
     );
-    // Let the flood fill the SYN queue, then ask for the page while it goes on.
-    std::thread::sleep(Duration::from_millis(800));
+    // Once the flood is on (the tool first builds its packets), let it fill the SYN
+    // queue, then ask for the page while it goes on.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&flood_log)
+        .unwrap_or_default()
+        .contains("flooding")
+    {
+        assert!(Instant::now() < deadline, "the flood never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     let mut rss_max = rss_kib(&pid);
     let mut times = Vec::new();
     for _ in 0..CURLS {
@@ -134,7 +143,7 @@ fn tundra_serves_through_a_syn_flood() {
     let status = ns.interrupt(stack);
     let stats = std::fs::read_to_string(&log).unwrap();
     assert!(status.success(), "{stats}");
-    println!("flood: {}", flood.trim());
+    println!("flood: {}", flood.lines().last().unwrap_or(""));
     println!("curl during the flood (connect s, total s): {times:?}");
     println!("VmRSS: {rss_before} KiB before, at most {rss_max} KiB during");
     let sent = stat(&stats, "SYN cookies sent");

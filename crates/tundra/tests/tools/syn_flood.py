@@ -10,7 +10,7 @@ timestamps, window scale). A raw socket with our own IP header (IP_HDRINCL) need
 root, which the tests have. The stack's SYN-ACKs go to addresses nobody has: the
 kernel does not forward (ip_forward is 0 in a new namespace) and does not answer them.
 
-Prints "sent N SYNs in T s (R/s)".
+Prints "flooding" when the first SYN goes out, then "sent N SYNs in T s (R/s)".
 """
 import random
 import socket
@@ -52,6 +52,8 @@ def main():
         packets.append(syn(src, dst, rng.randint(1024, 65535), port, rng.getrandbits(32), rng.getrandbits(32)))
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    # The packets are ready: from here on the flood is on.
+    print("flooding", flush=True)
     start = time.monotonic()
     sent = 0
     burst = 64
