@@ -1,5 +1,5 @@
 //! permessage-deflate (RFC 7692) on a WsConnection: the §7.2.3 examples as frames,
-//! the RSV1 rules of §6.1, bad compressed data and decompression bombs, negotiation
+//! the RSV1 rules of §6, bad compressed data and decompression bombs, negotiation
 //! in the opening handshake, and client ↔ server conversations under every parameter
 //! set (with a proptest round trip). Server inputs are fed whole, byte by byte and
 //! split at every byte, and must give the same events every way.
@@ -147,7 +147,7 @@ fn rfc7692_7_2_3_2_context_takeover_between_two_messages() {
 }
 
 #[test]
-fn rfc7692_7_2_3_3_bfinal_then_an_uncompressed_message() {
+fn rfc7692_7_2_3_4_bfinal_then_an_uncompressed_message() {
     // A compressed message using a BFINAL block, then a message sent without RSV1:
     // §6 lets a sender leave any message uncompressed.
     let input = [
@@ -189,7 +189,7 @@ fn rsv1_without_negotiation_fails_1002() {
 }
 
 #[test]
-fn rfc7692_6_1_rsv1_on_a_control_or_continuation_frame_fails_1002() {
+fn rfc7692_6_rsv1_on_a_control_or_continuation_frame_fails_1002() {
     let ping = frame(true, 0x4, Opcode::Ping, b"x");
     let e = failed_with(&converse(WsConfig::default(), on(), &ping));
     assert_eq!(e, WsError::Frame(FrameError::MisplacedCompressedBit(0x9)));

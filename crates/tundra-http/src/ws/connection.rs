@@ -406,7 +406,7 @@ impl WsConnection {
                 self.message_buf.clear();
                 self.utf8.reset();
                 // RFC 7692 §6: RSV1 on the first frame marks the whole message as
-                // compressed (the decoder admits it only if negotiated, §6.1).
+                // compressed (the decoder admits it only if negotiated, §6).
                 self.compressed = h.rsv1();
                 self.compressed_len = 0;
             }

@@ -389,7 +389,7 @@ impl Inflater {
             match status {
                 TINFLStatus::NeedsMoreInput => return Ok(()),
                 TINFLStatus::HasMoreOutput => {}
-                // RFC 7692 §7.2.3.3: a block with BFINAL set ends the DEFLATE stream;
+                // RFC 7692 §7.2.3.4: a block with BFINAL set ends the DEFLATE stream;
                 // what follows (the 0x00 padding block, the tail) starts a new one.
                 // The window is kept: only the decoder state restarts.
                 TINFLStatus::Done => {
@@ -488,8 +488,8 @@ mod tests {
     }
 
     #[test]
-    fn rfc7692_7_2_3_3_bfinal_block_then_padding() {
-        // §7.2.3.3: "Hello" in a block with BFINAL set, then 0x00 (an empty stored
+    fn rfc7692_7_2_3_4_bfinal_block_then_padding() {
+        // §7.2.3.4: "Hello" in a block with BFINAL set, then 0x00 (an empty stored
         // block header, BFINAL 0); the next message keeps the window.
         let msg = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
         let mut inf = Inflater::new(false);
@@ -501,8 +501,9 @@ mod tests {
     }
 
     #[test]
-    fn rfc7692_7_2_3_4_two_deflate_blocks_in_one_message() {
-        // §7.2.3.4: "He" in a stored block, "llo" in a compressed one.
+    fn rfc7692_7_2_3_3_deflate_block_with_no_compression() {
+        // §7.2.3.3: "Hello" in a stored block (BTYPE 00, LEN 5, NLEN !5), then 0x00,
+        // the header bits of the next block.
         let msg = [
             0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
         ];
@@ -511,9 +512,21 @@ mod tests {
     }
 
     #[test]
+    fn rfc7692_7_2_3_5_two_deflate_blocks_in_one_message() {
+        // §7.2.3.5: "He" in a compressed block, an empty stored block (a sync flush
+        // in the middle), then "llo" in a compressed block.
+        let msg = [
+            0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+        ];
+        let mut inf = Inflater::new(false);
+        assert_eq!(inflate(&mut inf, &msg).unwrap(), b"Hello");
+    }
+
+    #[test]
     fn rfc7692_7_2_3_6_empty_message_is_never_an_empty_payload() {
-        // §7.2.3.6: an empty message compresses to 0x00 (the RFC's flush of nothing);
-        // miniz sends an empty fixed-Huffman block first (0x02 0x00). Both read as "".
+        // §7.2.3.6: a flush with no data gives 0x00 0x00 0x00 0xff 0xff, so an empty
+        // compressed payload is the single 0x00; miniz sends an empty fixed-Huffman
+        // block first (0x02 0x00). Both read as "".
         let mut inf = Inflater::new(false);
         assert_eq!(inflate(&mut inf, &[0x00]).unwrap(), b"");
         let mut def = Deflater::new(15, false);

@@ -35,7 +35,7 @@ pub enum FrameError {
     /// A 64-bit payload length with its most significant bit set (§5.2).
     #[error("64-bit payload length with the most significant bit set")]
     LengthOverflow,
-    /// RSV1 ("Per-Message Compressed", RFC 7692 §6.1) on a control or continuation
+    /// RSV1 ("Per-Message Compressed", RFC 7692 §6) on a control or continuation
     /// frame (the opcode's bits).
     #[error("compressed bit on a control or continuation frame (opcode {0:#x})")]
     MisplacedCompressedBit(u8),

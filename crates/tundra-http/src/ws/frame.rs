@@ -308,7 +308,7 @@ fn check_prefix(buf: &[u8], role: Role, rsv1: bool) -> Result<(), FrameError> {
     if let Opcode::Reserved(bits) = opcode {
         return Err(FrameError::ReservedOpcode(bits));
     }
-    // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of
+    // RFC 7692 §6: "An endpoint MUST NOT set the "Per-Message Compressed" bit of
     // control frames and non-first fragments of a data message. An endpoint
     // receiving such a frame MUST _Fail the WebSocket Connection_."
     if rsv != 0 && (opcode == Opcode::Continuation || opcode.is_control()) {
