@@ -31,6 +31,8 @@ use miniz_oxide::inflate::TINFLStatus;
 
 use crate::chars::list_elements;
 
+use super::error::HandshakeError;
+
 /// The extension's registered name (RFC 7692 §7).
 pub const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 
@@ -168,12 +170,13 @@ impl DeflateParams {
 
     /// The client's reading of the server's answer to its offer of
     /// [`DeflateParams::client_offer`] (RFC 7692 §7.1): `Ok(None)` if the server did
-    /// not accept it, `Err(())` if the answer must fail the handshake (another
-    /// extension, several, an unknown or repeated parameter, an invalid value).
-    #[allow(clippy::result_unit_err)]
+    /// not accept it, [`HandshakeError::BadExtensionResponse`] if the answer must fail
+    /// the handshake (another extension, several, an unknown or repeated parameter,
+    /// an invalid value).
     pub fn from_response<'a>(
         values: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<Option<DeflateParams>, ()> {
+    ) -> Result<Option<DeflateParams>, HandshakeError> {
+        let bad = HandshakeError::BadExtensionResponse;
         let mut found = None;
         for e in values
             .into_iter()
@@ -183,9 +186,9 @@ impl DeflateParams {
             // RFC 6455 §4.1 item 5: an extension not offered fails the connection;
             // RFC 7692 §7.1: so does a response that cannot be read.
             if !e.name.eq_ignore_ascii_case(PERMESSAGE_DEFLATE.as_bytes()) || found.is_some() {
-                return Err(());
+                return Err(bad);
             }
-            found = Some(DeflateParams::from_params(&e.params, false).ok_or(())?);
+            found = Some(DeflateParams::from_params(&e.params, false).ok_or(bad.clone())?);
         }
         Ok(found)
     }
@@ -662,9 +665,10 @@ mod tests {
             (p.client_max_window_bits, p.server_no_context_takeover),
             (10, true)
         );
-        assert_eq!(read("permessage-deflate; client_max_window_bits"), Err(()));
-        assert_eq!(read("permessage-deflate, permessage-deflate"), Err(()));
-        assert_eq!(read("other"), Err(()));
+        let bad = Err(HandshakeError::BadExtensionResponse);
+        assert_eq!(read("permessage-deflate; client_max_window_bits"), bad);
+        assert_eq!(read("permessage-deflate, permessage-deflate"), bad);
+        assert_eq!(read("other"), bad);
         assert_eq!(DeflateParams::from_response([]), Ok(None));
     }
 }

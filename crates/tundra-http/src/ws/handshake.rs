@@ -277,7 +277,7 @@ impl ClientHandshake {
                 None => Ok(None),
             };
         }
-        DeflateParams::from_response(values).map_err(|()| HandshakeError::BadExtensionResponse)
+        DeflateParams::from_response(values)
     }
 
     /// [`ClientHandshake::new`] with the nonce drawn from `rng`.
