@@ -33,6 +33,12 @@ pub trait Device {
     /// Sends one frame. A device that cannot send it drops it (and counts the drop in
     /// its own statistics): the layers above recover from loss anyway.
     fn transmit(&mut self, now: Instant, frame: &[u8]);
+
+    /// The end of a burst: the stack has handed over every frame it has for now. A
+    /// device that batches frames (the TUN device joins consecutive TCP segments into
+    /// one offloaded write) must send what it holds before returning. Most devices
+    /// send each frame in [`Device::transmit`] and need nothing here.
+    fn flush_transmit(&mut self, _now: Instant) {}
 }
 
 impl<D: Device + ?Sized> Device for &mut D {
@@ -47,5 +53,8 @@ impl<D: Device + ?Sized> Device for &mut D {
     }
     fn transmit(&mut self, now: Instant, frame: &[u8]) {
         (**self).transmit(now, frame)
+    }
+    fn flush_transmit(&mut self, now: Instant) {
+        (**self).flush_transmit(now)
     }
 }

@@ -1,7 +1,8 @@
 //! The operating-system side of Tundra, and the only library crate that touches it:
 //!
 //! - [`TunDevice`]: a Linux TUN (`IFF_TUN|IFF_NO_PI`, raw IP) or TAP (`IFF_TAP`,
-//!   Ethernet) device opened with the `TUNSETIFF` ioctl, non-blocking;
+//!   Ethernet) device opened with the `TUNSETIFF` ioctl, non-blocking; on a TUN
+//!   device, consecutive TCP segments go out as one offloaded write (`offload`);
 //! - [`PcapTap`]: a [`Device`](tundra_stack::Device) wrapper that records every frame
 //!   in and out to a pcap file with the right link type (raw IP for TUN, Ethernet for
 //!   TAP);
@@ -14,6 +15,7 @@
 pub mod clock;
 pub mod driver;
 mod error;
+mod offload;
 pub mod pcap;
 pub mod tun;
 

@@ -146,6 +146,10 @@ impl<D: Device, W: Write> Device for PcapTap<D, W> {
         self.record(now, frame);
         self.inner.transmit(now, frame)
     }
+
+    fn flush_transmit(&mut self, now: Instant) {
+        self.inner.flush_transmit(now)
+    }
 }
 
 impl<D: Device, W: Write> Drop for PcapTap<D, W> {

@@ -11,21 +11,30 @@
 
 use std::ffi::CStr;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 
 use tundra_core::Instant;
 use tundra_stack::{Device, Medium};
 
+use crate::offload::{
+    complete_checksum, GsoSplitter, TsoBatch, VirtioNetHdr, GSO_NONE, VNET_HDR_LEN,
+};
 use crate::TunError;
 
 const IFNAMSIZ: usize = 16;
 const IFF_TUN: libc::c_short = 0x0001;
 const IFF_TAP: libc::c_short = 0x0002;
 const IFF_NO_PI: libc::c_short = 0x1000;
+/// Every frame starts with a `struct virtio_net_hdr` (offloads; see `offload.rs`).
+const IFF_VNET_HDR: libc::c_short = 0x4000;
 /// `_IOW('T', 202, int)`
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+/// `_IOW('T', 208, unsigned int)`: which offloaded frames the kernel may hand us.
+const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
+/// `TUN_F_CSUM | TUN_F_TSO4`: partial checksums and TCPv4 super-segments.
+const TUN_OFFLOADS: libc::c_ulong = 0x01 | 0x02;
 
 /// `struct ifreq` with the two union members we use.
 #[repr(C)]
@@ -70,8 +79,11 @@ pub struct DeviceStats {
     pub tx_frames: u64,
     /// Writes the kernel refused (e.g. the interface is down or its queue is full).
     pub tx_errors: u64,
-    /// Reads that failed with something other than "would block".
+    /// Reads that failed with something other than "would block", and frames the
+    /// kernel handed over with offloads we did not ask for.
     pub rx_errors: u64,
+    /// Writes that carried several TCP segments as one offloaded super-segment.
+    pub tx_offloaded_writes: u64,
 }
 
 /// An open TUN or TAP device in non-blocking mode.
@@ -82,6 +94,12 @@ pub struct TunDevice {
     medium: Medium,
     mtu: usize,
     stats: DeviceStats,
+    /// Whether frames carry a `virtio_net_hdr` (TUN devices; see `offload.rs`).
+    vnet: bool,
+    /// Consecutive TCP segments waiting to go out as one write.
+    batch: TsoBatch,
+    /// The segments of the last TCP super-segment read, not yet handed out.
+    split: GsoSplitter,
 }
 
 impl TunDevice {
@@ -104,16 +122,30 @@ impl TunDevice {
                     source: e,
                 },
             })?;
-        req.data.flags = IFF_NO_PI
+        let base = IFF_NO_PI
             | match medium {
                 Medium::Ip => IFF_TUN,
                 Medium::Ethernet => IFF_TAP,
             };
-        // SAFETY: `req` is a properly initialised `struct ifreq` that outlives the call,
-        // and TUNSETIFF reads and writes only that struct.
-        let rc = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut req as *mut IfReq) };
+        // A TUN device asks for the virtio header, so bulk TCP output can be offloaded;
+        // if the kernel refuses it, the device works frame by frame.
+        let mut vnet = medium == Medium::Ip;
+        let (mut rc, mut err) = (0, io::Error::from_raw_os_error(0));
+        for flags in [base | IFF_VNET_HDR, base] {
+            if flags & IFF_VNET_HDR != 0 && !vnet {
+                continue;
+            }
+            req.data.flags = flags;
+            // SAFETY: `req` is a properly initialised `struct ifreq` that outlives the
+            // call, and TUNSETIFF reads and writes only that struct.
+            rc = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut req as *mut IfReq) };
+            err = io::Error::last_os_error();
+            if rc == 0 || flags & IFF_VNET_HDR == 0 || err.raw_os_error() != Some(libc::EINVAL) {
+                break;
+            }
+            vnet = false;
+        }
         if rc < 0 {
-            let err = io::Error::last_os_error();
             return Err(match err.raw_os_error() {
                 Some(libc::EPERM) | Some(libc::EACCES) => TunError::NotPermitted {
                     dev: name.to_string(),
@@ -135,15 +167,27 @@ impl TunDevice {
             .and_then(|c| c.to_str().ok())
             .unwrap_or(name)
             .to_string();
+        // With the virtio header, let the kernel hand over TCP super-segments (and
+        // leave their checksums to us), which the device cuts back into segments: one
+        // read per 64 KiB instead of one per MSS. Without it, make sure no earlier user
+        // of a persistent device left offloads on (the setting outlives the file).
+        let offloads = if vnet { TUN_OFFLOADS } else { 0 };
+        // SAFETY: TUNSETOFFLOAD takes its argument by value.
+        if unsafe { libc::ioctl(file.as_raw_fd(), TUNSETOFFLOAD, offloads) } < 0 {
+            log::info!("{name}: TUNSETOFFLOAD: {}", io::Error::last_os_error());
+        }
         let mtu = interface_mtu(&actual).unwrap_or(1500);
         wait_until_running(&actual);
-        log::info!("opened {actual} ({medium:?}, mtu {mtu})");
+        log::info!("opened {actual} ({medium:?}, mtu {mtu}, offload {vnet})");
         Ok(TunDevice {
             file,
             name: actual,
             medium,
             mtu,
             stats: DeviceStats::default(),
+            vnet,
+            batch: TsoBatch::default(),
+            split: GsoSplitter::default(),
         })
     }
 
@@ -210,6 +254,101 @@ fn interface_mtu(name: &str) -> Option<usize> {
     usize::try_from(mtu).ok().filter(|m| *m >= 68)
 }
 
+impl TunDevice {
+    /// `readv` of the virtio header and the frame; returns the frame's length.
+    fn read_vnet(&mut self, hdr: &mut [u8; VNET_HDR_LEN], buf: &mut [u8]) -> io::Result<usize> {
+        let iov = [
+            libc::iovec {
+                iov_base: hdr.as_mut_ptr().cast(),
+                iov_len: VNET_HDR_LEN,
+            },
+            libc::iovec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
+            },
+        ];
+        // SAFETY: both iovecs point into buffers we hold mutably for the call, with
+        // their true lengths.
+        let n = unsafe { libc::readv(self.file.as_raw_fd(), iov.as_ptr(), 2) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        if n < VNET_HDR_LEN {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "short virtio header",
+            ));
+        }
+        Ok(n - VNET_HDR_LEN)
+    }
+
+    /// Writes what the TCP batch holds, as one frame or one super-segment.
+    fn write_batch(&mut self) {
+        let segments = self.batch.segments();
+        let Some(bytes) = self.batch.finish() else {
+            return;
+        };
+        let (result, len) = (write_frame(&self.file, &[], bytes), bytes.len());
+        if segments > 1 {
+            self.stats.tx_offloaded_writes += 1;
+        }
+        self.count_write(result, len, segments);
+    }
+
+    /// Writes one frame, after `hdr` when the device takes a virtio header.
+    fn write_frame(&mut self, hdr: Option<&[u8; VNET_HDR_LEN]>, frame: &[u8]) {
+        let result = write_frame(&self.file, hdr.map_or(&[], |h| &h[..]), frame);
+        self.count_write(result, frame.len(), 1);
+    }
+
+    fn count_write(&mut self, result: io::Result<()>, len: usize, frames: usize) {
+        if let Err(e) = result {
+            // EIO when the interface is down, EAGAIN when its queue is full: either
+            // way the frames are lost, as on a real wire.
+            self.stats.tx_errors += frames as u64;
+            log::debug!("{}: write of {len} bytes failed: {e}", self.name);
+        }
+    }
+}
+
+/// One `writev` of `head` then `body` as a single frame, retried on EINTR.
+fn write_frame(file: &File, head: &[u8], body: &[u8]) -> io::Result<()> {
+    let iov = [
+        libc::iovec {
+            iov_base: head.as_ptr() as *mut libc::c_void,
+            iov_len: head.len(),
+        },
+        libc::iovec {
+            iov_base: body.as_ptr() as *mut libc::c_void,
+            iov_len: body.len(),
+        },
+    ];
+    loop {
+        // SAFETY: both iovecs point into slices borrowed for the call, with their true
+        // lengths; the kernel only reads them.
+        let n = unsafe { libc::writev(file.as_raw_fd(), iov.as_ptr(), 2) };
+        if n >= 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+impl Drop for TunDevice {
+    /// Turns the receive offloads off again: they stay with a persistent device, and
+    /// the next program to open it may not read virtio headers.
+    fn drop(&mut self) {
+        if self.vnet {
+            // SAFETY: TUNSETOFFLOAD takes its argument by value; the fd is still open.
+            unsafe { libc::ioctl(self.file.as_raw_fd(), TUNSETOFFLOAD, 0 as libc::c_ulong) };
+        }
+    }
+}
+
 impl AsRawFd for TunDevice {
     fn as_raw_fd(&self) -> RawFd {
         self.file.as_raw_fd()
@@ -226,11 +365,42 @@ impl Device for TunDevice {
     }
 
     fn receive(&mut self, _now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if let Some(n) = self.split.next(buf) {
+            self.stats.rx_frames += 1;
+            return Some(n);
+        }
         loop {
-            match self.file.read(buf) {
-                Ok(n) => {
-                    self.stats.rx_frames += 1;
-                    return Some(n);
+            let result = if self.vnet {
+                let mut hdr = [0u8; VNET_HDR_LEN];
+                self.read_vnet(&mut hdr, buf).map(|n| (n, Some(hdr)))
+            } else {
+                self.file.read(buf).map(|n| (n, None))
+            };
+            match result {
+                Ok((n, hdr)) => {
+                    let Some(hdr) = hdr.map(|h| VirtioNetHdr::from_bytes(&h)) else {
+                        self.stats.rx_frames += 1;
+                        return Some(n);
+                    };
+                    let frame = &mut buf[..n];
+                    let taken = if hdr.gso_type == GSO_NONE {
+                        complete_checksum(frame, &hdr)
+                    } else {
+                        self.split.load(frame, &hdr)
+                    };
+                    if let Err(e) = taken {
+                        self.stats.rx_errors += 1;
+                        log::warn!("{}: dropped a frame: {e:?} ({hdr:?})", self.name);
+                        continue;
+                    }
+                    if hdr.gso_type == GSO_NONE {
+                        self.stats.rx_frames += 1;
+                        return Some(n);
+                    }
+                    if let Some(n) = self.split.next(buf) {
+                        self.stats.rx_frames += 1;
+                        return Some(n);
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
@@ -244,21 +414,21 @@ impl Device for TunDevice {
     }
 
     fn transmit(&mut self, _now: Instant, frame: &[u8]) {
-        loop {
-            match self.file.write(frame) {
-                Ok(_) => {
-                    self.stats.tx_frames += 1;
-                    return;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // EIO when the interface is down, EAGAIN when its queue is full:
-                    // either way the frame is lost, as on a real wire.
-                    self.stats.tx_errors += 1;
-                    log::debug!("{}: write of {} bytes failed: {e}", self.name, frame.len());
-                    return;
-                }
-            }
+        self.stats.tx_frames += 1;
+        if !self.vnet {
+            self.write_frame(None, frame);
+            return;
         }
+        if self.batch.push(frame) {
+            return;
+        }
+        self.write_batch();
+        if !self.batch.push(frame) {
+            self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
+        }
+    }
+
+    fn flush_transmit(&mut self, _now: Instant) {
+        self.write_batch();
     }
 }

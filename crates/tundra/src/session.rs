@@ -275,6 +275,7 @@ impl Session {
                 round.tx.push(self.next_record());
                 dev.transmit(now, &frame);
             }
+            dev.flush_transmit(now);
             let moved = !round.rx.is_empty() || !round.tx.is_empty();
             turn.rounds.push(round);
             let worked = self.services.poll(now, &mut self.iface);

@@ -144,6 +144,7 @@ impl Interface {
             device.transmit(now, &frame);
             moved = true;
         }
+        device.flush_transmit(now);
         moved
     }
 
