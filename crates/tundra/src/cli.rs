@@ -82,6 +82,11 @@ pub struct RunArgs {
     /// the stack's parameters and timeline to FILE.replay.json next to it.
     #[arg(long, value_name = "FILE", conflicts_with = "pcap")]
     pub record: Option<PathBuf>,
+    /// Discard (port 9) only counts what it reads instead of also hashing it with
+    /// SHA-256: what scripts/bench.sh compares with smoltcp's discard, which does not
+    /// hash either.
+    #[arg(long)]
+    pub no_discard_hash: bool,
     /// The demo web server on port 80.
     #[command(flatten)]
     pub http: HttpArgs,

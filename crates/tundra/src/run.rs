@@ -31,6 +31,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
     params.http_idle_timeout_us = Some(http.idle_timeout.total_micros());
     // The one constructor `tundra replay` uses too: interface and services.
     let mut session = Session::new(&params)?;
+    session.services.set_discard_hash(!args.no_discard_hash);
     if let Some(path) = &args.record {
         let timeline = timeline_path(path);
         let header = TimelineHeader {

@@ -49,6 +49,12 @@ impl Services {
         self.udp.set_time_base(unix_micros);
     }
 
+    /// Whether discard hashes what it reads (on by default; see
+    /// [`tcp::TcpServices::set_discard_hash`]).
+    pub fn set_discard_hash(&mut self, on: bool) {
+        self.tcp.set_discard_hash(on);
+    }
+
     /// The earliest time a service wants to be polled without new input.
     pub fn poll_at(&self) -> Option<Instant> {
         [self.http.poll_at(), self.tcp.poll_at()]
