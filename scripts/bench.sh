@@ -14,7 +14,8 @@
 #
 # Options: --runs N, --bulk BYTES (bulk size, default 256 MiB), --loss-bulk BYTES (under
 # 5% loss, default 4 MiB), --http-secs S (wrk duration, default 10), --conn-secs S
-# (connect+close loop, default 3), --ping-count N (default 200), --out DIR.
+# (connect+close loop, default 3), --ping-count N (default 200), --mtus "1500 9000"
+# (default "1500 9000 65535"), --out DIR.
 # Binaries: $TUNDRA_BIN, $SMOLTCP_BIN, $KERNEL_BIN (default: $CARGO_TARGET_DIR or
 # target/, release).
 #
@@ -46,9 +47,10 @@ while [ $# -gt 0 ]; do
     --http-secs) http_secs=$2; shift ;;
     --conn-secs) conn_secs=$2; shift ;;
     --ping-count) ping_count=$2; shift ;;
+    --mtus) mtus=$2; shift ;;
     --out) out=$2; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -91,6 +93,8 @@ ns_lt=tb-losst-$id
 ns_ls=tb-losss-$id
 loss_mode=0
 server_pid=""
+# Extra options for `tundra run` (the loss runs turn segmentation offload off).
+tundra_extra=""
 
 cleanup() {
   trap - EXIT INT TERM
@@ -163,8 +167,9 @@ start() {
   case $target in
     tundra)
       ip -n "$ns_tundra" link set tun0 mtu "$mtu"
+      # Discard without its SHA-256, like smoltcp-server's (docs/performance.md).
       ip netns exec "$ns_tundra" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \
-        --addr 10.0.0.2/24 --gateway 10.0.0.1 >"$log" 2>&1 &
+        --addr 10.0.0.2/24 --gateway 10.0.0.1 --no-discard-hash $tundra_extra >"$log" 2>&1 &
       ;;
     smoltcp)
       ip -n "$ns_smoltcp" link set tun0 mtu "$mtu"
@@ -361,7 +366,11 @@ for run in $(seq 1 "$runs"); do
     done
   done
   for target in tundra smoltcp kernel; do
+    # One segment per packet here too: a GSO write of up to 64 KiB would be one
+    # packet for the 5% drop in the forward chain, a burst of segments lost at once.
+    tundra_extra="--no-offload"
     start "$target" 1500
+    tundra_extra=""
     loss_on "$target"
     bulk "$target" "$run" 1500 _loss5 "$loss_bulk"
     loss_off "$target"

@@ -104,8 +104,15 @@ pub struct TunDevice {
 
 impl TunDevice {
     /// Opens (or creates) the device `name`: [`Medium::Ip`] asks for a TUN device
-    /// without packet information, [`Medium::Ethernet`] for a TAP device.
+    /// without packet information, [`Medium::Ethernet`] for a TAP device. A TUN device
+    /// uses TCP segmentation offload when the kernel offers it.
     pub fn open(name: &str, medium: Medium) -> Result<TunDevice, TunError> {
+        TunDevice::open_with(name, medium, true)
+    }
+
+    /// [`TunDevice::open`], with TCP segmentation offload (see `offload.rs`) on a TUN
+    /// device only if `offload` is true.
+    pub fn open_with(name: &str, medium: Medium, offload: bool) -> Result<TunDevice, TunError> {
         let mut req = IfReq::new(name)?;
         let file = OpenOptions::new()
             .read(true)
@@ -129,7 +136,7 @@ impl TunDevice {
             };
         // A TUN device asks for the virtio header, so bulk TCP output can be offloaded;
         // if the kernel refuses it, the device works frame by frame.
-        let mut vnet = medium == Medium::Ip;
+        let mut vnet = offload && medium == Medium::Ip;
         let (mut rc, mut err) = (0, io::Error::from_raw_os_error(0));
         for flags in [base | IFF_VNET_HDR, base] {
             if flags & IFF_VNET_HDR != 0 && !vnet {

@@ -74,7 +74,7 @@ pub fn open(args: &DeviceArgs, clock: &Clock) -> Result<(Dev, StackParams), Setu
         Mode::Tun => Medium::Ip,
         Mode::Tap => Medium::Ethernet,
     };
-    let device = TunDevice::open(&args.dev, medium)?;
+    let device = TunDevice::open_with(&args.dev, medium, !args.no_offload)?;
     let params = StackParams {
         medium: StackParams::medium_name(medium).to_string(),
         address: address.to_string(),
