@@ -31,6 +31,9 @@ const IFF_NO_PI: libc::c_short = 0x1000;
 const IFF_VNET_HDR: libc::c_short = 0x4000;
 /// `_IOW('T', 202, int)`
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+/// A frame longer than this cannot share a write with the next one (two would exceed
+/// the largest IPv4 packet), so it goes out at once.
+const MAX_JOINABLE: usize = 0xffff / 2;
 /// `_IOW('T', 208, unsigned int)`: which offloaded frames the kernel may hand us.
 const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
 /// `TUN_F_CSUM | TUN_F_TSO4`: partial checksums and TCPv4 super-segments.
@@ -424,6 +427,11 @@ impl Device for TunDevice {
         self.stats.tx_frames += 1;
         if !self.vnet {
             self.write_frame(None, frame);
+            return;
+        }
+        if frame.len() > MAX_JOINABLE && self.batch.segments() == 0 {
+            // No second segment could follow this one in a write: skip the copy.
+            self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
             return;
         }
         if self.batch.push(frame) {
