@@ -232,4 +232,8 @@ pub struct WsArgs {
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 60.0)]
     pub timeout: f64,
+    /// Do not offer permessage-deflate (RFC 7692); by default it is offered, as
+    /// browsers do.
+    #[arg(long)]
+    pub no_deflate: bool,
 }

@@ -14,7 +14,9 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::process::ExitCode;
 
 use tundra_core::{Duration, Instant, Rng};
-use tundra_http::ws::{parse_ws_url, ClientHandshake, CloseCode, WsConfig, WsConnection, WsEvent};
+use tundra_http::ws::{
+    parse_ws_url, ClientHandshake, CloseCode, DeflateParams, WsConfig, WsConnection, WsEvent,
+};
 use tundra_http::{ClientConnection, ClientEvent};
 use tundra_tcp::{CloseReason, Connection, RecvError, SendError};
 
@@ -61,7 +63,10 @@ pub fn ws(args: WsArgs) -> Result<ExitCode, SetupError> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0x6455, |d| d.as_nanos() as u64);
     let mut rng = Rng::from_seed(seed);
-    let (handshake, request) = ClientHandshake::with_rng(&url, &mut rng, &[]);
+    let (mut handshake, mut request) = ClientHandshake::with_rng(&url, &mut rng, &[]);
+    if !args.no_deflate {
+        handshake.offer_deflate(&mut request);
+    }
     let mut http = ClientConnection::default();
     http.send_request(&request);
 
@@ -70,6 +75,7 @@ pub fn ws(args: WsArgs) -> Result<ExitCode, SetupError> {
         handshake,
         http,
         ws: None,
+        deflate: None,
         rng: Some(rng),
         seed,
         lines,
@@ -110,6 +116,8 @@ struct WsClient {
     http: ClientConnection,
     /// The WebSocket, once the 101 arrived.
     ws: Option<WsConnection>,
+    /// permessage-deflate, if the server accepted our offer.
+    deflate: Option<DeflateParams>,
     /// For the masking keys (taken when the WebSocket starts).
     rng: Option<Rng>,
     seed: u64,
@@ -270,12 +278,24 @@ impl WsClient {
                     if let Err(e) = self.handshake.verify(&head) {
                         return Err(format!("handshake: {e} ({})", head.status.0));
                     }
-                    eprintln!("* connected to {}: {}", self.url, head.status.0);
+                    self.deflate = self
+                        .handshake
+                        .verify_deflate(&head)
+                        .map_err(|e| format!("handshake: {e} ({})", head.status.0))?;
+                    let ext = if self.deflate.is_some() {
+                        " (permessage-deflate)"
+                    } else {
+                        ""
+                    };
+                    eprintln!("* connected to {}: {}{ext}", self.url, head.status.0);
                 }
                 ClientEvent::Upgraded { leftover } => {
                     let seed = self.seed;
                     let rng = self.rng.take().unwrap_or_else(|| Rng::from_seed(seed));
                     let mut w = WsConnection::client(WsConfig::default(), now, rng);
+                    if let Some(params) = self.deflate {
+                        w.set_deflate(params);
+                    }
                     w.on_bytes(now, &leftover);
                     self.ws = Some(w);
                 }

@@ -404,11 +404,36 @@ fn tundra_ws_client_against_python_echo_server() {
         text(&out)
     );
     let err = String::from_utf8_lossy(&out.stderr);
+    // Python's server accepts our permessage-deflate offer (RFC 7692).
     assert!(
-        err.contains("* connected to ws://10.0.0.1:9000/: 101"),
+        err.contains("* connected to ws://10.0.0.1:9000/: 101 (permessage-deflate)"),
         "{err}"
     );
     assert!(err.contains("* closed: 1000"), "{err}");
+    // And without the offer, plain frames.
+    let plain = ns.exec(&[
+        bin.to_str().unwrap(),
+        "ws",
+        "ws://10.0.0.1:9000/",
+        "--dev",
+        "tun0",
+        "--send",
+        file.to_str().unwrap(),
+        "--wait",
+        "0.5",
+        "--no-deflate",
+    ]);
+    assert!(
+        plain.status.success(),
+        "tundra ws --no-deflate: {}",
+        text(&plain)
+    );
+    assert_eq!(plain.stdout, out.stdout, "the same lines come back");
+    let err = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        err.contains("* connected to ws://10.0.0.1:9000/: 101\n"),
+        "{err}"
+    );
 }
 
 /// A chat member that stops reading (its socket buffer is 4 KiB) while another says
