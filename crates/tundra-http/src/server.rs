@@ -192,6 +192,8 @@ pub struct ServerConnection {
     body_started: Option<Instant>,
     last_activity: Instant,
     last_now: Instant,
+    /// The last `Date` value written and the second it names (formatted once a second).
+    date: Option<(u64, String)>,
 }
 
 impl fmt::Debug for ServerConnection {
@@ -227,6 +229,7 @@ impl ServerConnection {
             body_started: None,
             last_activity: now,
             last_now: now,
+            date: None,
         }
     }
 
@@ -544,22 +547,23 @@ impl ServerConnection {
         let cfg = &self.server.config;
         let out = &mut self.out;
         // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
-        out.extend_from_slice(
-            format!(
-                "HTTP/1.1 {:03} {}\r\n",
-                response.status.0,
-                response.status.reason()
-            )
-            .as_bytes(),
-        );
+        // Written without `format!`: this runs once per response (docs/performance.md).
+        out.extend_from_slice(b"HTTP/1.1 ");
+        write_decimal(out, u64::from(response.status.0), 3);
+        out.push(b' ');
+        out.extend_from_slice(response.status.reason().as_bytes());
+        out.extend_from_slice(b"\r\n");
         if let Some(clock) = cfg.wall_clock {
             // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx,
-            // 3xx and 4xx responses (and MAY in others).
-            write_field(
-                out,
-                "Date",
-                format_imf_fixdate(clock.unix_secs_at(now)).as_bytes(),
-            );
+            // 3xx and 4xx responses (and MAY in others). The text changes once a
+            // second, so it is formatted once a second.
+            let secs = clock.unix_secs_at(now);
+            if self.date.as_ref().is_none_or(|(at, _)| *at != secs) {
+                self.date = Some((secs, format_imf_fixdate(secs)));
+            }
+            if let Some((_, date)) = &self.date {
+                write_field(out, "Date", date.as_bytes());
+            }
         }
         if let Some(name) = &cfg.server_name {
             write_field(out, "Server", name.as_bytes());
@@ -577,7 +581,12 @@ impl ServerConnection {
         }
         match framing {
             Some((_, true)) => write_field(out, "Transfer-Encoding", b"chunked"),
-            Some((len, false)) => write_field(out, "Content-Length", len.to_string().as_bytes()),
+            Some((len, false)) => {
+                // Digits only: nothing for `write_field` to check.
+                out.extend_from_slice(b"Content-Length: ");
+                write_decimal(out, len, 1);
+                out.extend_from_slice(b"\r\n");
+            }
             None => {}
         }
         if let Some(c) = connection {
@@ -706,5 +715,43 @@ impl ServerConnection {
             }
         }
         self.events.push_back(ServerEvent::Access(entry));
+    }
+}
+
+/// Appends `n` in decimal, zero-padded to at least `min_digits` (at most 20) digits.
+fn write_decimal(out: &mut Vec<u8>, n: u64, min_digits: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = i.min(digits.len() - min_digits.clamp(1, digits.len()));
+    out.extend_from_slice(&digits[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_decimal;
+
+    /// The status code is three digits and a length as many as it needs.
+    #[test]
+    fn decimals_are_padded_to_the_width_asked_for() {
+        let text = |n, width| {
+            let mut out = Vec::new();
+            write_decimal(&mut out, n, width);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(200, 3), "200");
+        assert_eq!(text(7, 3), "007");
+        assert_eq!(text(0, 1), "0");
+        assert_eq!(text(13, 1), "13");
+        assert_eq!(text(u64::MAX, 1), u64::MAX.to_string());
+        assert_eq!(text(5, 40), "00000000000000000005");
     }
 }

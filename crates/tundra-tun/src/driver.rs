@@ -70,15 +70,20 @@ impl Stop {
         })
     }
 
-    /// True once SIGINT or SIGTERM has arrived.
+    /// True once SIGINT or SIGTERM has arrived. Only looks at the flag: no system call,
+    /// since the loop asks every turn (the wait drains the pipe when it wakes on it).
     pub fn requested(&mut self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Empties the self-pipe, so the next wait does not wake on old signals.
+    fn drain(&mut self) {
         let mut buf = [0u8; 16];
         while let Ok(n) = self.read.read(&mut buf) {
             if n == 0 {
                 break;
             }
         }
-        self.stop.load(Ordering::Relaxed)
     }
 
     fn fd(&self) -> RawFd {
@@ -154,7 +159,7 @@ impl Driver {
         }
     }
 
-    fn wait(&self, fd: RawFd, timeout: Option<std::time::Duration>) -> Result<(), TunError> {
+    fn wait(&mut self, fd: RawFd, timeout: Option<std::time::Duration>) -> Result<(), TunError> {
         let mut fds = [
             libc::pollfd {
                 fd,
@@ -183,6 +188,9 @@ impl Driver {
                 std::ptr::null(),
             )
         };
+        if rc > 0 && fds[1].revents != 0 {
+            self.stop.drain();
+        }
         if rc < 0 {
             let err = io::Error::last_os_error();
             if err.kind() != io::ErrorKind::Interrupted {
