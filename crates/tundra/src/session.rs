@@ -201,6 +201,17 @@ pub struct Session {
     timeline_failed: bool,
     records: u64,
     buf: Vec<u8>,
+    /// The rounds of the current turn, kept between turns so that a turn allocates
+    /// nothing (their `rx` and `tx` lists are cleared, not freed).
+    rounds: Vec<Round>,
+}
+
+/// A turn as written to the timeline, borrowing the session's rounds: serializes
+/// exactly as [`Turn`].
+#[derive(Serialize)]
+struct TurnLine<'a> {
+    at: i64,
+    rounds: &'a [Round],
 }
 
 impl std::fmt::Debug for Session {
@@ -229,6 +240,7 @@ impl Session {
             timeline_failed: false,
             records: 0,
             buf: vec![0; 65_536 + 14],
+            rounds: Vec::new(),
         })
     }
 
@@ -258,26 +270,31 @@ impl Session {
     /// (so an echo goes out in the same turn its request came in), at most
     /// [`MAX_ROUNDS_PER_TURN`] times. Returns true if anything moved.
     pub fn turn<D: Device + ?Sized>(&mut self, now: Instant, dev: &mut D) -> bool {
-        let mut turn = Turn {
-            at: now.total_micros(),
-            rounds: Vec::new(),
-        };
         let mut any = false;
         let mut buf = std::mem::take(&mut self.buf);
+        let mut rounds = std::mem::take(&mut self.rounds);
+        let mut used = 0;
         for _ in 0..MAX_ROUNDS_PER_TURN {
-            let mut round = Round::default();
+            if used == rounds.len() {
+                rounds.push(Round::default());
+            }
+            let round = &mut rounds[used];
+            used += 1;
+            round.rx.clear();
+            round.tx.clear();
             while let Some(n) = dev.receive(now, &mut buf) {
-                round.rx.push(self.next_record());
+                round.rx.push(self.records);
+                self.records += 1;
                 self.iface.receive(now, &buf[..n]);
             }
             self.iface.poll(now);
             while let Some(frame) = self.iface.dequeue() {
-                round.tx.push(self.next_record());
+                round.tx.push(self.records);
+                self.records += 1;
                 dev.transmit(now, &frame);
             }
             dev.flush_transmit(now);
             let moved = !round.rx.is_empty() || !round.tx.is_empty();
-            turn.rounds.push(round);
             let worked = self.services.poll(now, &mut self.iface);
             any |= moved || worked;
             if !moved && !worked {
@@ -285,7 +302,11 @@ impl Session {
             }
         }
         self.buf = buf;
-        self.write_turn(&turn);
+        self.write_turn(&TurnLine {
+            at: now.total_micros(),
+            rounds: &rounds[..used],
+        });
+        self.rounds = rounds;
         any
     }
 
@@ -297,13 +318,7 @@ impl Session {
             .min()
     }
 
-    fn next_record(&mut self) -> u64 {
-        let n = self.records;
-        self.records += 1;
-        n
-    }
-
-    fn write_turn(&mut self, turn: &Turn) {
+    fn write_turn(&mut self, turn: &TurnLine<'_>) {
         let Some(sink) = &mut self.timeline else {
             return;
         };
@@ -386,6 +401,29 @@ mod tests {
             serde_json::to_string(&turn).unwrap(),
             "{\"at\":200200,\"rounds\":[{}]}"
         );
+    }
+
+    /// The borrowed line `turn` writes reads back as the [`Turn`] it stands for.
+    #[test]
+    fn a_written_turn_reads_back_as_a_turn() {
+        let rounds = [
+            Round {
+                rx: vec![1],
+                tx: vec![2],
+            },
+            Round::default(),
+        ];
+        let line = serde_json::to_string(&TurnLine {
+            at: 77_162,
+            rounds: &rounds,
+        })
+        .unwrap();
+        assert_eq!(
+            line,
+            "{\"at\":77162,\"rounds\":[{\"rx\":[1],\"tx\":[2]},{}]}"
+        );
+        let turn: Turn = serde_json::from_str(&line).unwrap();
+        assert_eq!((turn.at, turn.rounds.as_slice()), (77_162, &rounds[..]));
     }
 
     /// The configuration comes from `Config::new` plus what the command line sets.
