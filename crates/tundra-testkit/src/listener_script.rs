@@ -35,8 +35,9 @@ use tundra_tcp::{
 };
 
 use crate::script::{
-    check_conn, fmt_time, inbound_with, local_byte, matches_expected_with, parse_line, rel,
-    remote_byte, show_expected, show_with, Num, ScriptSegment, Step, LOCAL, REMOTE, REMOTE_ISS,
+    check_conn, fmt_time, inbound_with, local_byte, matches_expected_with, rel, remote_byte,
+    run_script, show_expected, show_with, Num, ScriptRunner, ScriptSegment, Step, LOCAL, REMOTE,
+    REMOTE_ISS,
 };
 
 /// An endpoint with one listener under test, and its virtual clock.
@@ -98,30 +99,7 @@ impl ListenerScript {
     /// the conversation so far.
     #[track_caller]
     pub fn run(&mut self, script: &str) {
-        for (no, raw) in script.lines().enumerate() {
-            let line = raw.split("//").next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let (time, step) = match parse_line(line, self.line_time) {
-                Ok(x) => x,
-                Err(e) => panic!("script line {}: `{line}`: {e}", no + 1),
-            };
-            if let Err(e) = self.exec(time, &step) {
-                panic!(
-                    "script line {}: `{line}`\n{e}\n--- conversation so far ---\n{}",
-                    no + 1,
-                    self.log
-                );
-            }
-            self.line_time = time;
-        }
-        if let Err(e) = self.expect_quiet() {
-            panic!(
-                "at the end of the script:\n{e}\n--- conversation ---\n{}",
-                self.log
-            );
-        }
+        run_script(self, script);
     }
 
     fn iss(&self) -> u32 {
@@ -387,4 +365,19 @@ fn counter(c: &TcpCounters, name: &str) -> Result<u64, String> {
         "established" => c.established,
         other => return Err(format!("unknown counter {other}")),
     })
+}
+
+impl ScriptRunner for ListenerScript {
+    fn exec(&mut self, time: Instant, step: &Step) -> Result<(), String> {
+        ListenerScript::exec(self, time, step)
+    }
+    fn expect_quiet(&mut self) -> Result<(), String> {
+        ListenerScript::expect_quiet(self)
+    }
+    fn line_time_mut(&mut self) -> &mut Instant {
+        &mut self.line_time
+    }
+    fn log(&self) -> &str {
+        &self.log
+    }
 }

@@ -190,30 +190,7 @@ impl TcpScript {
     /// the conversation so far and expected vs actual segments.
     #[track_caller]
     pub fn run(&mut self, script: &str) {
-        for (no, raw) in script.lines().enumerate() {
-            let line = raw.split("//").next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let (time, step) = match parse_line(line, self.line_time) {
-                Ok(x) => x,
-                Err(e) => panic!("script line {}: `{line}`: {e}", no + 1),
-            };
-            if let Err(e) = self.exec(time, &step) {
-                panic!(
-                    "script line {}: `{line}`\n{e}\n--- conversation so far ---\n{}",
-                    no + 1,
-                    self.log
-                );
-            }
-            self.line_time = time;
-        }
-        if let Err(e) = self.expect_quiet() {
-            panic!(
-                "at the end of the script:\n{e}\n--- conversation ---\n{}",
-                self.log
-            );
-        }
+        run_script(self, script);
     }
 
     /// Runs the standard handshake of a passive open without options (MSS 1460 both
@@ -801,6 +778,64 @@ fn parse_num(tok: &str) -> Result<Num, String> {
     tok.parse::<u32>()
         .map(Num::Is)
         .map_err(|_| format!("bad number `{tok}`"))
+}
+
+/// What a script runner ([`TcpScript`], the listener scripts) does with a parsed line;
+/// [`run_script`] is the reading loop they share.
+pub(crate) trait ScriptRunner {
+    /// Carries out one step at `time`, or says why it does not hold.
+    fn exec(&mut self, time: Instant, step: &Step) -> Result<(), String>;
+    /// Checks that nothing unexpected is left to send at the end of the script.
+    fn expect_quiet(&mut self) -> Result<(), String>;
+    /// The time of the previous line (`+0` and `+N` count from it).
+    fn line_time_mut(&mut self) -> &mut Instant;
+    /// The conversation so far, shown when a line fails.
+    fn log(&self) -> &str;
+}
+
+impl ScriptRunner for TcpScript {
+    fn exec(&mut self, time: Instant, step: &Step) -> Result<(), String> {
+        TcpScript::exec(self, time, step)
+    }
+    fn expect_quiet(&mut self) -> Result<(), String> {
+        TcpScript::expect_quiet(self)
+    }
+    fn line_time_mut(&mut self) -> &mut Instant {
+        &mut self.line_time
+    }
+    fn log(&self) -> &str {
+        &self.log
+    }
+}
+
+/// Runs the lines of `script` on `runner`; panics on the first line that does not
+/// hold, with the conversation so far.
+#[track_caller]
+pub(crate) fn run_script<R: ScriptRunner>(runner: &mut R, script: &str) {
+    for (no, raw) in script.lines().enumerate() {
+        let line = raw.split("//").next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (time, step) = match parse_line(line, *runner.line_time_mut()) {
+            Ok(x) => x,
+            Err(e) => panic!("script line {}: `{line}`: {e}", no + 1),
+        };
+        if let Err(e) = runner.exec(time, &step) {
+            panic!(
+                "script line {}: `{line}`\n{e}\n--- conversation so far ---\n{}",
+                no + 1,
+                runner.log()
+            );
+        }
+        *runner.line_time_mut() = time;
+    }
+    if let Err(e) = runner.expect_quiet() {
+        panic!(
+            "at the end of the script:\n{e}\n--- conversation ---\n{}",
+            runner.log()
+        );
+    }
 }
 
 pub(crate) fn parse_line(line: &str, prev: Instant) -> Result<(Instant, Step), String> {
