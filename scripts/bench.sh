@@ -11,18 +11,21 @@
 #   sudo scripts/bench.sh --runs 9     # more runs
 #   sudo scripts/bench.sh --quick      # 1 run, small sizes: a smoke test (about a minute)
 #   sudo scripts/bench.sh --no-build   # use the binaries already built
+#   sudo scripts/bench.sh --only ping,http --runs 3   # just some workloads (inner loop)
 #
 # Options: --runs N, --bulk BYTES (bulk size, default 256 MiB), --loss-bulk BYTES (under
 # 5% loss, default 4 MiB), --http-secs S (wrk duration, default 10), --conn-secs S
 # (connect+close loop, default 3), --ping-count N (default 200), --mtus "1500 9000"
-# (default "1500 9000 65535"), --out DIR.
+# (default "1500 9000 65535"), --out DIR, --only LIST (comma-separated, of ping, bulk,
+# http, connrate, loss; default all; bulk also covers the other MTUs).
 # Binaries: $TUNDRA_BIN, $SMOLTCP_BIN, $KERNEL_BIN (default: $CARGO_TARGET_DIR or
 # target/, release).
 #
-# Workloads: ping RTT (ping -c 200 -i 0.002); bulk upload to discard (9) and download
-# from chargen (19, "N\n"); HTTP requests/s (wrk -t1 -c10 and -c100); connect+close per
-# second; CPU cost (bytes per CPU-second of the stack process from /proc/PID/stat);
-# bulk at MTU 1500, 9000, 65535; bulk with 5% random loss each way (nftables numgen).
+# Workloads: ping RTT (ping -i 0.002, in interleaved blocks of 50, --ping-count in all);
+# bulk upload to discard (9) and download from chargen (19, "N\n"); HTTP requests/s
+# (wrk -t1 -c10 and -c100); connect+close per second; CPU cost (bytes per CPU-second
+# of the stack process from /proc/PID/stat); bulk at MTU 1500, 9000, 65535; bulk with
+# 5% random loss each way (nftables numgen).
 # The load average is recorded next to every measurement: on a busy machine the
 # numbers are noise, and the JSON says so. Speed is measured here, never asserted.
 set -euo pipefail
@@ -38,6 +41,7 @@ mtus="1500 9000 65535"
 build=1
 quick=0
 out="$here/target/bench"
+only="ping,bulk,http,connrate,loss"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; runs=1; bulk=$((4 << 20)); loss_bulk=$((128 << 10)); http_secs=1; conn_secs=0.3; ping_count=20 ;;
@@ -49,12 +53,23 @@ while [ $# -gt 0 ]; do
     --ping-count) ping_count=$2; shift ;;
     --mtus) mtus=$2; shift ;;
     --out) out=$2; shift ;;
+    --only) only=$2; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
+
+for w in ${only//,/ }; do
+  case $w in
+    ping|bulk|http|connrate|loss) ;;
+    *) echo "bench.sh: unknown workload $w in --only (ping, bulk, http, connrate, loss)" >&2; exit 2 ;;
+  esac
+done
+# `wants WORKLOAD`: true if --only includes it.
+wants() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+if ! wants bulk; then mtus=1500; fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "bench.sh: needs root for namespaces, TUN devices and nftables: sudo $0" >&2
@@ -272,12 +287,29 @@ http() {
   done
 }
 
+# Ping RTT is mostly wake-up latency, and on a virtual machine that drifts by a factor
+# of three within seconds. So the three targets are pinged turn about in blocks of 50
+# (A B C A B C ... within a run), with Tundra and smoltcp up at the same time (an idle
+# server sleeps in its poll), and each target's median is over all its blocks.
 ping_rtt() {
-  local target=$1 run=$2 log="$logs/ping-$1-$2.txt" m
-  ip netns exec "$(client_ns "$target")" ping -c "$ping_count" -i 0.002 -W 1 "$(server_addr "$target")" \
-    >"$log" 2>&1 || true
-  m=$(python3 "$tool" ping "$log" 2>&1) || true
-  python3 "$tool" record "$raw" ping "$target" "$run" 1500 "$m" median_us 1
+  local run=$1 target pids="" m block blocks=$(( (ping_count + 49) / 50 ))
+  for target in tundra smoltcp; do
+    start "$target" 1500
+    pids="$pids $server_pid"
+    server_pid=""
+  done
+  for target in tundra smoltcp kernel; do : >"$logs/ping-$target-$run.txt"; done
+  for block in $(seq 1 "$blocks"); do
+    for target in tundra smoltcp kernel; do
+      ip netns exec "$(client_ns "$target")" ping -c 50 -i 0.002 -W 1 "$(server_addr "$target")" \
+        >>"$logs/ping-$target-$run.txt" 2>&1 || true
+    done
+  done
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for target in tundra smoltcp kernel; do
+    m=$(python3 "$tool" ping "$logs/ping-$target-$run.txt" 2>&1) || true
+    python3 "$tool" record "$raw" ping "$target" "$run" 1500 "$m" median_us 1
+  done
 }
 
 # 5% random loss in both directions, dropped where the sender cannot know:
@@ -335,6 +367,7 @@ model = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines() if l.starts
 meta = {"meta": True, "started": "$stamp", "runs": $runs, "quick": bool($quick),
         "bulk_bytes": $bulk, "loss_bulk_bytes": $loss_bulk, "http_secs": float("$http_secs"),
         "conn_secs": float("$conn_secs"), "ping_count": $ping_count, "mtus": "$mtus".split(),
+        "only": "$only".split(","),
         "cpu": model, "nproc": int(sh("nproc") or 0), "kernel": sh("uname", "-r"),
         "git": sh("git", "-C", "$here", "rev-parse", "--short", "HEAD"),
         "binaries": ["$tundra_bin", "$smoltcp_bin", "$kernel_bin"],
@@ -347,6 +380,7 @@ export BENCH_T0=$(date +%s.%N)
 tundra_http=1
 for run in $(seq 1 "$runs"); do
   echo "== run $run of $runs"
+  if wants ping; then ping_rtt "$run"; fi
   for mtu in $mtus; do
     for target in tundra smoltcp kernel; do
       start "$target" "$mtu"
@@ -354,11 +388,12 @@ for run in $(seq 1 "$runs"); do
         if [ "$target" = tundra ] && [ "$run" = 1 ]; then
           tundra_has_http || tundra_http=0
         fi
-        ping_rtt "$target" "$run"
-        bulk "$target" "$run" "$mtu" "@$mtu" "$bulk"
-        http "$target" "$run"
-        measure connrate "$target" "$run" "$mtu" per_s 1 -- \
-          python3 "$tool" connrate "$(server_addr "$target")" 9 "$conn_secs"
+        if wants bulk; then bulk "$target" "$run" "$mtu" "@$mtu" "$bulk"; fi
+        if wants http; then http "$target" "$run"; fi
+        if wants connrate; then
+          measure connrate "$target" "$run" "$mtu" per_s 1 -- \
+            python3 "$tool" connrate "$(server_addr "$target")" 9 "$conn_secs"
+        fi
       else
         bulk "$target" "$run" "$mtu" "@$mtu" "$bulk"
       fi
@@ -366,6 +401,7 @@ for run in $(seq 1 "$runs"); do
     done
   done
   for target in tundra smoltcp kernel; do
+    wants loss || break
     # One segment per packet here too: a GSO write of up to 64 KiB would be one
     # packet for the 5% drop in the forward chain, a burst of segments lost at once.
     tundra_extra="--no-offload"

@@ -134,15 +134,16 @@ def connrate(host, port, seconds):
 def parse_ping(path):
     text = open(path).read()
     rtts = [float(x) for x in re.findall(r"time=([0-9.]+) ms", text)]
-    sent = re.search(r"(\d+) packets transmitted, (\d+) received", text)
+    # The log may hold several ping runs (bench.sh interleaves blocks): sum them.
+    counts = re.findall(r"(\d+) packets transmitted, (\d+) received", text)
     if not rtts:
         raise ValueError(f"no replies in {path}")
     return {
         "median_us": statistics.median(rtts) * 1000,
         "min_us": min(rtts) * 1000,
         "max_us": max(rtts) * 1000,
-        "sent": int(sent.group(1)) if sent else None,
-        "received": int(sent.group(2)) if sent else len(rtts),
+        "sent": sum(int(s) for s, _ in counts) if counts else None,
+        "received": sum(int(r) for _, r in counts) if counts else len(rtts),
     }
 
 

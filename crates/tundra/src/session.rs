@@ -265,8 +265,9 @@ impl Session {
         }
     }
 
-    /// One driver turn at `now`: rounds of every waiting frame in, the timers, every
-    /// queued frame out, then the services; repeated while either side made progress
+    /// One driver turn at `now`: rounds of every waiting frame in (each followed at
+    /// once by what it answered directly), the timers, every queued frame out, then
+    /// the services; repeated while either side made progress
     /// (so an echo goes out in the same turn its request came in), at most
     /// [`MAX_ROUNDS_PER_TURN`] times. Returns true if anything moved.
     pub fn turn<D: Device + ?Sized>(&mut self, now: Instant, dev: &mut D) -> bool {
@@ -286,6 +287,19 @@ impl Session {
                 round.rx.push(self.records);
                 self.records += 1;
                 self.iface.receive(now, &buf[..n]);
+                // What the frame answered at once (an echo or ARP reply, an ICMP
+                // error) leaves before the next read: the next read is usually the
+                // empty one, and a ping's reply should not wait for it.
+                let mut answered = false;
+                while let Some(frame) = self.iface.dequeue() {
+                    round.tx.push(self.records);
+                    self.records += 1;
+                    dev.transmit(now, &frame);
+                    answered = true;
+                }
+                if answered {
+                    dev.flush_transmit(now);
+                }
             }
             self.iface.poll(now);
             while let Some(frame) = self.iface.dequeue() {
