@@ -562,7 +562,10 @@ impl ServerConnection {
                 self.date = Some((secs, format_imf_fixdate(secs)));
             }
             if let Some((_, date)) = &self.date {
-                write_field(out, "Date", date.as_bytes());
+                // Our own IMF-fixdate text: nothing for `write_field` to check.
+                out.extend_from_slice(b"Date: ");
+                out.extend_from_slice(date.as_bytes());
+                out.extend_from_slice(b"\r\n");
             }
         }
         if let Some(name) = &cfg.server_name {

@@ -542,6 +542,15 @@ impl Endpoint {
     /// a listener's queues and those in TIME-WAIT).
     pub fn sockets(&self) -> Vec<SocketInfo> {
         let mut rows = Vec::new();
+        self.sockets_into(&mut rows);
+        rows
+    }
+
+    /// [`Endpoint::sockets`] into `rows` (cleared first), reusing its allocation: for
+    /// a caller that refreshes a snapshot often (the web server's live pages).
+    pub fn sockets_into(&self, rows: &mut Vec<SocketInfo>) {
+        rows.clear();
+        rows.reserve(self.listeners.len() + self.slots.len());
         for l in self.listeners.iter().filter_map(|s| s.listener.as_ref()) {
             rows.push(SocketInfo {
                 handle: None,
@@ -581,7 +590,6 @@ impl Endpoint {
                 retransmits: c.stats().retransmits,
             });
         }
-        rows
     }
 
     /// The counters, including every connection's (live and removed).

@@ -213,7 +213,7 @@ impl HttpService {
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         live.iface = iface.counters().clone();
         live.tcp = iface.tcp_ref().counters();
-        live.sockets = iface.tcp_ref().sockets();
+        iface.tcp_ref().sockets_into(&mut live.sockets);
         live.http = HttpStats {
             open: self.conns.len(),
             ..self.stats
