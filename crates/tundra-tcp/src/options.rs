@@ -546,7 +546,7 @@ mod tests {
             assert_eq!(options.buffer_len(), expected, "{options:?}");
             assert_eq!(options.emit(&mut buf), expected, "{options:?}");
             assert!(
-                expected % 4 == 0 && expected <= MAX_OPTIONS_LEN,
+                expected.is_multiple_of(4) && expected <= MAX_OPTIONS_LEN,
                 "{options:?}"
             );
         }
