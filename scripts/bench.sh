@@ -289,8 +289,8 @@ http() {
 
 # Ping RTT is mostly wake-up latency, and on a virtual machine that drifts by a factor
 # of three within seconds. So the three targets are pinged turn about in blocks of 50
-# (A B C A B C ... within a run), with Tundra and smoltcp up at the same time (an idle
-# server sleeps in its poll), and each target's median is over all its blocks.
+# (A B C, B C A, C A B, ... within a run), with Tundra and smoltcp up at the same time
+# (an idle server sleeps in its poll), and each target's median is over all its blocks.
 ping_rtt() {
   local run=$1 target pids="" m block blocks=$(( (ping_count + 49) / 50 ))
   for target in tundra smoltcp; do
@@ -299,8 +299,11 @@ ping_rtt() {
     server_pid=""
   done
   for target in tundra smoltcp kernel; do : >"$logs/ping-$target-$run.txt"; done
+  local order=(tundra smoltcp kernel) k
   for block in $(seq 1 "$blocks"); do
-    for target in tundra smoltcp kernel; do
+    # Each block starts with the next target, so none is always first after a pause.
+    k=$(( (block - 1) % 3 ))
+    for target in "${order[@]:k}" "${order[@]:0:k}"; do
       ip netns exec "$(client_ns "$target")" ping -c 50 -i 0.002 -W 1 "$(server_addr "$target")" \
         >>"$logs/ping-$target-$run.txt" 2>&1 || true
     done
