@@ -356,6 +356,19 @@ impl ServerConnection {
             && self.decoder.buffered() < self.server.config.max_buffered_input / 2
     }
 
+    /// True when nothing can happen on this connection until the peer sends more or
+    /// its timer ([`ServerConnection::poll_at`]) fires: no output or body waiting, no
+    /// request bytes buffered, no event to collect, not closing. A driver with many
+    /// keep-alive connections may skip polling such a one until its transport has
+    /// news.
+    pub fn is_waiting_for_input(&self) -> bool {
+        self.phase() == Phase::Idle
+            && self.decoder.buffered() == 0
+            && self.events.is_empty()
+            && !self.aborted
+            && !self.peer_eof
+    }
+
     /// True once the connection switched protocols.
     pub fn is_upgraded(&self) -> bool {
         self.upgraded

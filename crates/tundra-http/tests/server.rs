@@ -649,3 +649,30 @@ fn a_peer_that_pipelines_without_reading_is_throttled_then_aborted() {
     );
     assert_eq!(c.poll_transmit(T0), None);
 }
+
+/// `is_waiting_for_input` is true only between requests, with everything sent and
+/// every event collected: a driver may skip such a connection until TCP has news.
+#[test]
+fn waiting_for_input_only_when_nothing_is_pending() {
+    let mut c = connect();
+    assert!(c.is_waiting_for_input(), "a fresh connection waits");
+    c.on_bytes(T0, b"GET / HTTP/1.1\r\nHo");
+    assert!(
+        !c.is_waiting_for_input(),
+        "half a head: the head timer runs"
+    );
+    c.on_bytes(T0, b"st: x\r\n\r\nGET / HTTP/1.1\r\n");
+    assert!(!c.is_waiting_for_input(), "a response to send");
+    assert_eq!(drain(&mut c, T0), ok_text("hello").into_bytes());
+    assert!(!c.is_waiting_for_input(), "the next head is half there");
+    c.on_bytes(T0, b"Host: x\r\n\r\n");
+    assert_eq!(drain(&mut c, T0), ok_text("hello").into_bytes());
+    assert!(
+        !c.is_waiting_for_input(),
+        "two access-log events to collect"
+    );
+    assert_eq!(access_entries(&mut c).len(), 2);
+    assert!(c.is_waiting_for_input(), "all sent and collected");
+    c.on_eof(T0);
+    assert!(!c.is_waiting_for_input(), "after the peer's FIN it closes");
+}

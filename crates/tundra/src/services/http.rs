@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use tundra_core::{Duration, Instant};
 use tundra_http::{Server, ServerConfig, ServerConnection, ServerEvent, Upgrade, WallClock};
 use tundra_stack::Interface;
-use tundra_tcp::{ConnHandle, Connection, ListenConfig, ListenerHandle, RecvError};
+use tundra_tcp::{ConnHandle, Connection, ListenConfig, ListenerHandle, RecvError, State};
 
 use super::site::{self, HttpStats, Live, LiveStats};
 use super::ws::WsService;
@@ -172,6 +172,9 @@ impl HttpService {
         while i < self.conns.len() {
             let conn = &mut self.conns[i];
             let outcome = match iface.tcp().connection_mut(conn.handle) {
+                // An idle keep-alive connection with nothing new from TCP: serving it
+                // would only find that out (with -c100, most of them, every round).
+                Some(tcp) if is_quiet(conn, tcp, now) => Outcome::Open(false),
                 Some(tcp) => serve(conn, tcp, now, &mut self.buf, &mut self.stats),
                 None => Outcome::Gone,
             };
@@ -232,6 +235,17 @@ fn server(live: &Live, config: HttpConfig) -> Server {
         },
         router: site::router(live.clone(), config.www),
     }
+}
+
+/// True if serving `conn` now would do nothing: HTTP waits for input, its timer is not
+/// due, and the established TCP connection has no data, FIN or error to report.
+fn is_quiet(conn: &Conn, tcp: &Connection, now: Instant) -> bool {
+    conn.http.is_waiting_for_input()
+        && !conn.eof
+        && conn.http.poll_at().is_none_or(|t| now < t)
+        && tcp.state() == State::Established
+        && tcp.recv_queue() == 0
+        && !tcp.peer_closed()
 }
 
 /// One poll of one connection (see the module doc for the steps).
