@@ -251,15 +251,17 @@ bulk() {
 }
 
 # The HTTP path: the smoltcp and kernel servers answer any GET with the fixed 13-byte
-# body; Tundra's web site gives 13 bytes of the chargen pattern at /big?size=13.
-http_path() { case $1 in tundra) echo "/big?size=13" ;; *) echo "/" ;; esac; }
+# body "Hello, world!"; Tundra's web site answers the same at /hello (through its real
+# server: parser, router, Date, Server). Until the third session this was
+# /big?size=13, 13 bytes of the chargen pattern as a streamed body.
+http_path() { case $1 in tundra) echo "/hello" ;; *) echo "/" ;; esac; }
 
 tundra_has_http() {
   ip netns exec "$ns_tundra" python3 - <<'PY' 2>/dev/null
 import socket, sys
 s = socket.create_connection(("10.0.0.2", 80), 1)
 s.settimeout(1)
-s.sendall(b"GET /big?size=13 HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n")
+s.sendall(b"GET /hello HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n")
 data = b""
 while b"\r\n\r\n" not in data:
     chunk = s.recv(4096)

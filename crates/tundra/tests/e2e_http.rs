@@ -464,6 +464,7 @@ fn malformed_requests_get_their_status_then_a_close() {
     }
     // After all that the server still serves.
     assert_eq!(site.curl_ok(&[&url("/big?size=3")]).len(), 3);
+    assert_eq!(site.curl_ok(&[&url("/hello")]), "Hello, world!");
     site.stop();
 }
 

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `/` | the index page: the stack, its live counters and socket table |
 //! | `/stats` | the same counters as plain text (`netstat -s` and `ss -tan` style) |
+//! | `/hello` | `Hello, world!` (13 bytes: the fixed response `scripts/bench.sh` asks for) |
 //! | `/docs/` | the Markdown files of `--www DIR` (raw, or `?html` for a rendered page) |
 //! | `/big?size=N` | `N` bytes (`k`, `M`, `G` suffixes) of the RFC 864 chargen pattern, streamed |
 //! | `/echo` | POST: the request body comes back as the response body |
@@ -28,6 +29,9 @@ use tundra_http::{
     StatusCode,
 };
 use tundra_stack::Counters;
+
+/// The body of `/hello`.
+pub const HELLO: &str = "Hello, world!";
 use tundra_tcp::{SocketInfo, TcpCounters};
 
 use super::tcp::chargen_byte;
@@ -98,6 +102,8 @@ pub fn router(live: Live, www: Option<PathBuf>) -> Router {
         .get("/stats", move |_req, _ctx| {
             Response::text(StatusCode::OK, stats_text(&snapshot(&live)))
         })
+        // The smallest dynamic page: the benchmarks' fixed 13-byte response.
+        .get("/hello", |_req, _ctx| Response::text(StatusCode::OK, HELLO))
         .get("/big", move |req, _ctx| {
             let size = match req.query().map(size_param).unwrap_or(Some(DEFAULT_BIG)) {
                 Some(size) => size,
