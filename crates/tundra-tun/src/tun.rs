@@ -327,6 +327,9 @@ impl TunDevice {
     }
 }
 
+/// IPv4's protocol number of TCP (the byte at offset 9 of the header).
+const IPPROTO_TCP: u8 = 6;
+
 /// Frames up to this size are copied behind their virtio header for one `write`.
 const COPY_TO_WRITE: usize = 2048;
 
@@ -449,6 +452,13 @@ impl Device for TunDevice {
         self.stats.tx_frames += 1;
         if !self.vnet {
             self.write_frame(None, frame);
+            return;
+        }
+        if frame.get(9) != Some(&IPPROTO_TCP) {
+            // Not TCP (an echo reply, a UDP datagram): nothing to join it with. Send
+            // what the batch holds first, to keep the order.
+            self.write_batch();
+            self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
             return;
         }
         if frame.len() > MAX_JOINABLE && self.batch.segments() == 0 {

@@ -295,6 +295,7 @@ impl Session {
                     round.tx.push(self.records);
                     self.records += 1;
                     dev.transmit(now, &frame);
+                    self.iface.recycle(frame);
                     answered = true;
                 }
                 if answered {
@@ -306,6 +307,7 @@ impl Session {
                 round.tx.push(self.records);
                 self.records += 1;
                 dev.transmit(now, &frame);
+                self.iface.recycle(frame);
             }
             dev.flush_transmit(now);
             let moved = !round.rx.is_empty() || !round.tx.is_empty();

@@ -136,9 +136,9 @@ impl Interface {
 
     /// A frame with room for the link header, the IPv4 header written, and the
     /// payload zeroed.
-    fn new_frame(&self, header: &Ipv4Repr) -> Vec<u8> {
+    fn new_frame(&mut self, header: &Ipv4Repr) -> Vec<u8> {
         let link_len = self.link_len();
-        let mut frame = vec![0u8; link_len + header.total_len()];
+        let mut frame = self.take_frame(link_len + header.total_len());
         header.emit(&mut Ipv4Packet::new_unchecked(&mut frame[link_len..]));
         frame
     }

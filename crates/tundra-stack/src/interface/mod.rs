@@ -35,6 +35,10 @@ pub(crate) const ETH_HEADER_LEN: usize = 14;
 pub const RX_BUDGET: usize = 32;
 /// Size of an IPv4 header without options (we never send options).
 pub(crate) const IPV4_HEADER_LEN: usize = 20;
+/// Transmitted frames kept for reuse ([`Interface::recycle`]).
+const SPARE_FRAMES: usize = 64;
+/// A frame buffer larger than this is not kept for reuse.
+const SPARE_FRAME_MAX_CAPACITY: usize = 65_536 + ETH_HEADER_LEN;
 
 /// Why a packet could not be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +65,8 @@ pub struct Interface {
     counters: Counters,
     neighbors: NeighborCache,
     tx: VecDeque<Vec<u8>>,
+    /// Buffers of frames already transmitted, for the next ones ([`Interface::recycle`]).
+    spare: Vec<Vec<u8>>,
     ip_ident: u16,
     echo_replies: VecDeque<EchoReply>,
     announce: ethernet::Announcer,
@@ -87,6 +93,7 @@ impl Interface {
             rng,
             counters: Counters::default(),
             tx: VecDeque::new(),
+            spare: Vec::new(),
             ip_ident,
             echo_replies: VecDeque::new(),
             announce: ethernet::Announcer::default(),
@@ -142,6 +149,7 @@ impl Interface {
         self.poll(now);
         while let Some(frame) = self.dequeue() {
             device.transmit(now, &frame);
+            self.recycle(frame);
             moved = true;
         }
         device.flush_transmit(now);
@@ -151,6 +159,24 @@ impl Interface {
     /// The next frame to put on the wire, if any.
     pub fn dequeue(&mut self) -> Option<Vec<u8>> {
         self.tx.pop_front()
+    }
+
+    /// Hands back a frame from [`Interface::dequeue`] once the device has it, so the
+    /// next frame reuses its buffer instead of allocating one (a segment, an echo
+    /// reply: every frame sent was a fresh `Vec` before). Optional: a dropped frame is
+    /// simply freed.
+    pub fn recycle(&mut self, frame: Vec<u8>) {
+        if self.spare.len() < SPARE_FRAMES && frame.capacity() <= SPARE_FRAME_MAX_CAPACITY {
+            self.spare.push(frame);
+        }
+    }
+
+    /// A zeroed frame of `len` bytes, in a recycled buffer when there is one.
+    pub(super) fn take_frame(&mut self, len: usize) -> Vec<u8> {
+        let mut frame = self.spare.pop().unwrap_or_default();
+        frame.clear();
+        frame.resize(len, 0);
+        frame
     }
 
     /// When [`Interface::poll`] next has timer work to do.
@@ -257,7 +283,7 @@ impl Interface {
             dscp_ecn: 0,
         };
         log::trace!("tx {repr}");
-        let mut frame = vec![0u8; link_len + IPV4_HEADER_LEN + payload_len];
+        let mut frame = self.take_frame(link_len + IPV4_HEADER_LEN + payload_len);
         {
             let ip_bytes = &mut frame[link_len..];
             let mut packet = Ipv4Packet::new_unchecked(&mut *ip_bytes);
@@ -278,5 +304,43 @@ impl Interface {
         } else {
             self.config.gateway.ok_or(SendError::NoRoute)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack() -> Interface {
+        Interface::new(
+            Config::new(Medium::Ip, "10.0.0.2/24".parse().unwrap()),
+            1500,
+        )
+    }
+
+    /// A recycled buffer is reused, and comes back zeroed: nothing of the frame it
+    /// carried can leak into a field the next one does not write.
+    #[test]
+    fn recycled_frames_are_reused_and_zeroed() {
+        let mut s = stack();
+        let old = vec![0xAA; 1000];
+        let at = old.as_ptr();
+        s.recycle(old);
+        let frame = s.take_frame(60);
+        assert_eq!(frame.as_ptr(), at, "the recycled buffer");
+        assert_eq!(frame, vec![0; 60]);
+        assert!(s.take_frame(60).capacity() < 1000, "one spare only");
+    }
+
+    /// The pool is bounded in count and in the size of what it keeps.
+    #[test]
+    fn the_pool_is_bounded() {
+        let mut s = stack();
+        s.recycle(Vec::with_capacity(SPARE_FRAME_MAX_CAPACITY + 1));
+        assert!(s.spare.is_empty(), "an oversized buffer is freed");
+        for _ in 0..SPARE_FRAMES + 10 {
+            s.recycle(vec![0; 10]);
+        }
+        assert_eq!(s.spare.len(), SPARE_FRAMES);
     }
 }
