@@ -106,18 +106,30 @@ pub(crate) struct TsoBatch {
     open: bool,
 }
 
+/// What [`TsoBatch::push`] did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Push {
+    /// The frame is in the batch.
+    Joined,
+    /// A data segment that cannot follow what the batch holds: write the batch
+    /// ([`TsoBatch::finish`]), then offer the frame again to start the next one.
+    StartsAnother,
+    /// Not a segment any batch could hold (not TCP data, other flags, options in the
+    /// IP header, ...): write the batch, then this frame alone.
+    Alone,
+}
+
 impl TsoBatch {
     /// Frames held.
     pub(crate) fn segments(&self) -> usize {
         self.segments
     }
 
-    /// Takes `frame` into the batch if it can be cut back out of it; false means the
-    /// caller must write the batch ([`TsoBatch::finish`]) and then offer the frame
-    /// again or write it alone.
-    pub(crate) fn push(&mut self, frame: &[u8]) -> bool {
+    /// Takes `frame` into the batch if it can be cut back out of it; otherwise says
+    /// what the caller must do instead (see [`Push`]).
+    pub(crate) fn push(&mut self, frame: &[u8]) -> Push {
         let Some(seg) = Segment::parse(frame) else {
-            return false;
+            return Push::Alone;
         };
         if self.segments == 0 {
             self.buf.clear();
@@ -129,7 +141,7 @@ impl TsoBatch {
             self.next_ident = seg.ident.wrapping_add(1);
             self.next_seq = seg.seq.wrapping_add(seg.payload_len as u32);
             self.open = !seg.is_last();
-            return true;
+            return Push::Joined;
         }
         if !self.open
             || seg.hdr_len != self.hdr_len
@@ -138,7 +150,7 @@ impl TsoBatch {
             || seg.payload_len > self.seg_size
             || self.buf.len() - VNET_HDR_LEN + seg.payload_len > MAX_IP_LEN
         {
-            return false;
+            return Push::StartsAnother;
         }
         let first = &self.buf[VNET_HDR_LEN..VNET_HDR_LEN + self.hdr_len];
         let (ip, tcp) = (
@@ -157,7 +169,7 @@ impl TsoBatch {
             && tcp[14..16] == t[14..16]
             && tcp[18..] == t[18..];
         if !same_ip || !same_tcp {
-            return false;
+            return Push::StartsAnother;
         }
         self.buf.extend_from_slice(&frame[seg.hdr_len..]);
         // The super-segment carries the last segment's PSH/FIN.
@@ -167,7 +179,7 @@ impl TsoBatch {
         self.next_seq = seg.seq.wrapping_add(seg.payload_len as u32);
         // A short segment can only be the last one.
         self.open = !seg.is_last() && seg.payload_len == self.seg_size;
-        true
+        Push::Joined
     }
 
     /// The write for what the batch holds (`virtio_net_hdr` + packet), or `None` if it
@@ -455,14 +467,21 @@ mod tests {
         let mut batch = TsoBatch::default();
         let mut out = Vec::new();
         for f in frames {
-            if batch.push(f) {
+            let verdict = batch.push(f);
+            if verdict == Push::Joined {
                 continue;
             }
             out.extend(batch.finish().map(<[u8]>::to_vec));
-            if !batch.push(f) {
+            if verdict == Push::Alone {
                 let mut alone = vec![0; VNET_HDR_LEN];
                 alone.extend_from_slice(f);
                 out.push(alone);
+            } else {
+                assert_eq!(
+                    batch.push(f),
+                    Push::Joined,
+                    "an empty batch takes a segment"
+                );
             }
         }
         out.extend(batch.finish().map(<[u8]>::to_vec));
@@ -565,10 +584,11 @@ mod tests {
         fragment[6] = 0x20; // MF
         let mut batch = TsoBatch::default();
         for f in [syn, rst, pure_ack, udp, fragment] {
-            assert!(!batch.push(&f));
+            assert_eq!(batch.push(&f), Push::Alone);
         }
-        assert!(
-            !batch.push(&[0x45, 0x00]),
+        assert_eq!(
+            batch.push(&[0x45, 0x00]),
+            Push::Alone,
             "a truncated frame is not parsed"
         );
         assert!(batch.finish().is_none());

@@ -11,7 +11,7 @@
 
 use std::ffi::CStr;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 
@@ -19,7 +19,7 @@ use tundra_core::Instant;
 use tundra_stack::{Device, Medium};
 
 use crate::offload::{
-    complete_checksum, GsoSplitter, TsoBatch, VirtioNetHdr, GSO_NONE, VNET_HDR_LEN,
+    complete_checksum, GsoSplitter, Push, TsoBatch, VirtioNetHdr, GSO_NONE, VNET_HDR_LEN,
 };
 use crate::TunError;
 
@@ -327,49 +327,23 @@ impl TunDevice {
     }
 }
 
-/// IPv4's protocol number of TCP (the byte at offset 9 of the header).
-const IPPROTO_TCP: u8 = 6;
-
 /// Frames up to this size are copied behind their virtio header for one `write`.
 const COPY_TO_WRITE: usize = 2048;
 
 /// One write of `head` then `body` as a single frame, retried on EINTR: `write(2)`
 /// when there is no head, `writev(2)` otherwise.
-fn write_frame(file: &File, head: &[u8], body: &[u8]) -> io::Result<()> {
-    if head.is_empty() {
-        loop {
-            // SAFETY: `body` is borrowed for the call with its true length; the kernel
-            // only reads it.
-            let n = unsafe { libc::write(file.as_raw_fd(), body.as_ptr().cast(), body.len()) };
-            if n >= 0 {
-                return Ok(());
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-        }
-    }
-    let iov = [
-        libc::iovec {
-            iov_base: head.as_ptr() as *mut libc::c_void,
-            iov_len: head.len(),
-        },
-        libc::iovec {
-            iov_base: body.as_ptr() as *mut libc::c_void,
-            iov_len: body.len(),
-        },
-    ];
+fn write_frame(mut file: &File, head: &[u8], body: &[u8]) -> io::Result<()> {
+    let bufs = [IoSlice::new(head), IoSlice::new(body)];
     loop {
-        // SAFETY: both iovecs point into slices borrowed for the call, with their true
-        // lengths; the kernel only reads them.
-        let n = unsafe { libc::writev(file.as_raw_fd(), iov.as_ptr(), 2) };
-        if n >= 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
+        let result = if head.is_empty() {
+            file.write(body)
+        } else {
+            file.write_vectored(&bufs)
+        };
+        match result {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
 }
@@ -454,24 +428,23 @@ impl Device for TunDevice {
             self.write_frame(None, frame);
             return;
         }
-        if frame.get(9) != Some(&IPPROTO_TCP) {
-            // Not TCP (an echo reply, a UDP datagram): nothing to join it with. Send
-            // what the batch holds first, to keep the order.
-            self.write_batch();
-            self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
-            return;
-        }
         if frame.len() > MAX_JOINABLE && self.batch.segments() == 0 {
             // No second segment could follow this one in a write: skip the copy.
             self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
             return;
         }
-        if self.batch.push(frame) {
-            return;
-        }
-        self.write_batch();
-        if !self.batch.push(frame) {
-            self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
+        match self.batch.push(frame) {
+            Push::Joined => {}
+            Push::StartsAnother => {
+                self.write_batch();
+                let joined = self.batch.push(frame);
+                debug_assert_eq!(joined, Push::Joined, "an empty batch takes any segment");
+            }
+            Push::Alone => {
+                // Written after what the batch holds, to keep the order.
+                self.write_batch();
+                self.write_frame(Some(&[0; VNET_HDR_LEN]), frame);
+            }
         }
     }
 
