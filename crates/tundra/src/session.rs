@@ -290,25 +290,12 @@ impl Session {
                 // What the frame answered at once (an echo or ARP reply, an ICMP
                 // error) leaves before the next read: the next read is usually the
                 // empty one, and a ping's reply should not wait for it.
-                let mut answered = false;
-                while let Some(frame) = self.iface.dequeue() {
-                    round.tx.push(self.records);
-                    self.records += 1;
-                    dev.transmit(now, &frame);
-                    self.iface.recycle(frame);
-                    answered = true;
-                }
-                if answered {
+                if self.send_queued(now, dev, round) {
                     dev.flush_transmit(now);
                 }
             }
             self.iface.poll(now);
-            while let Some(frame) = self.iface.dequeue() {
-                round.tx.push(self.records);
-                self.records += 1;
-                dev.transmit(now, &frame);
-                self.iface.recycle(frame);
-            }
+            self.send_queued(now, dev, round);
             dev.flush_transmit(now);
             let moved = !round.rx.is_empty() || !round.tx.is_empty();
             let worked = self.services.poll(now, &mut self.iface);
@@ -324,6 +311,25 @@ impl Session {
         });
         self.rounds = rounds;
         any
+    }
+
+    /// Hands every frame the interface has queued to `dev`, recording each in
+    /// `round`, and gives the buffers back to the interface. True if any went out.
+    fn send_queued<D: Device + ?Sized>(
+        &mut self,
+        now: Instant,
+        dev: &mut D,
+        round: &mut Round,
+    ) -> bool {
+        let mut sent = false;
+        while let Some(frame) = self.iface.dequeue() {
+            round.tx.push(self.records);
+            self.records += 1;
+            dev.transmit(now, &frame);
+            self.iface.recycle(frame);
+            sent = true;
+        }
+        sent
     }
 
     /// When the interface or a service next has timer work.
