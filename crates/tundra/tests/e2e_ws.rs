@@ -385,17 +385,23 @@ fn tundra_ws_client_against_python_echo_server() {
     let file = dir.join("wsclient-lines.txt");
     std::fs::write(&file, lines).unwrap();
     let bin = tundra_bin();
-    let out = ns.exec(&[
-        bin.to_str().unwrap(),
-        "ws",
-        "ws://10.0.0.1:9000/",
-        "--dev",
-        "tun0",
-        "--send",
-        file.to_str().unwrap(),
-        "--wait",
-        "0.5",
-    ]);
+    // `tundra ws` sending the file's lines, with `extra` options.
+    let client = |extra: &[&str]| {
+        let mut args = vec![
+            bin.to_str().unwrap(),
+            "ws",
+            "ws://10.0.0.1:9000/",
+            "--dev",
+            "tun0",
+            "--send",
+            file.to_str().unwrap(),
+            "--wait",
+            "0.5",
+        ];
+        args.extend_from_slice(extra);
+        ns.exec(&args)
+    };
+    let out = client(&[]);
     assert!(out.status.success(), "tundra ws: {}", text(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -411,18 +417,7 @@ fn tundra_ws_client_against_python_echo_server() {
     );
     assert!(err.contains("* closed: 1000"), "{err}");
     // And without the offer, plain frames.
-    let plain = ns.exec(&[
-        bin.to_str().unwrap(),
-        "ws",
-        "ws://10.0.0.1:9000/",
-        "--dev",
-        "tun0",
-        "--send",
-        file.to_str().unwrap(),
-        "--wait",
-        "0.5",
-        "--no-deflate",
-    ]);
+    let plain = client(&["--no-deflate"]);
     assert!(
         plain.status.success(),
         "tundra ws --no-deflate: {}",

@@ -351,16 +351,9 @@ impl Interface {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Medium};
+    use crate::interface::tests::stack;
 
     const KERNEL: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
-
-    fn stack() -> Interface {
-        Interface::new(
-            Config::new(Medium::Ip, "10.0.0.2/24".parse().unwrap()),
-            1500,
-        )
-    }
 
     fn header(protocol: IpProtocol, frag_offset: u16) -> Ipv4Repr {
         Ipv4Repr {

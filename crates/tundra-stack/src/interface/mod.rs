@@ -311,7 +311,9 @@ impl Interface {
 mod tests {
     use super::*;
 
-    fn stack() -> Interface {
+    /// An interface on a TUN device (no link layer) at 10.0.0.2/24, MTU 1500: the
+    /// unit tests' stack here and in the layer files.
+    pub(super) fn stack() -> Interface {
         Interface::new(
             Config::new(Medium::Ip, "10.0.0.2/24".parse().unwrap()),
             1500,
