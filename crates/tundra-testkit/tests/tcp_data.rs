@@ -13,13 +13,14 @@ fn nodelay() -> TcpConfig {
 }
 
 // RFC 9293 §3.8.6.3: one in-order segment is acknowledged when the delayed-ACK timer (40 ms)
-// fires; the right window edge stays put (receiver SWS avoidance: 100 bytes < one MSS).
+// fires. The unread 100 bytes leave more than 64 KiB free in the 256 KiB buffer, so the
+// (unscaled) window field still says 65535.
 #[test]
 fn rfc9293_3_8_6_3_single_segment_ack_delayed_40ms() {
     let mut t = TcpScript::establish_plain(TcpConfig::default());
     t.run(
         "0.100 < P. 1:101(100) ack 1 win 65535
-         0.140 > . 1:1(0) ack 101 win 65435
+         0.140 > . 1:1(0) ack 101 win 65535
          +0 event Readable
          +0 recv 100
          +0 recv wouldblock",
@@ -244,6 +245,59 @@ fn rfc9293_3_8_6_2_2_receiver_sws_avoidance() {
          +0 nothing
          0.300 recv 500
          +0 > . 1:1(0) ack 4001 win 1500",
+    );
+}
+
+// RFC 9293 §3.8.6.2.2: a small window (below min(buffer/2, MSS)) does not creep open on
+// segments sent for other reasons: after reading 1000 of 4000 bytes, our data still says
+// window 0, and only the read that frees 1500 announces it.
+#[test]
+fn rfc9293_3_8_6_2_2_small_window_does_not_creep() {
+    let mut t = TcpScript::passive(TcpConfig {
+        recv_buffer: 4000,
+        nagle: false,
+        ..TcpConfig::default()
+    });
+    t.run(
+        "0.000 < S 0:0(0) win 65535 <mss 1460>
+         0.000 > S. 0:0(0) ack 1 win 4000 <mss 1460>
+         0.000 < . 1:1(0) ack 1 win 65535
+         0.100 < . 1:1461(1460) ack 1 win 65535
+         +0 < . 1461:2921(1460) ack 1 win 65535
+         +0 > . 1:1(0) ack 2921 win 1080
+         +0 < P. 2921:4001(1080) ack 1 win 65535
+         0.140 > . 1:1(0) ack 4001 win 0
+         0.200 recv 1000
+         +0 nothing
+         0.210 send 10
+         +0 > P. 1:11(10) ack 4001 win 0
+         0.300 recv 500
+         +0 > . 11:11(0) ack 4001 win 1500",
+    );
+}
+
+// RFC 9293 §3.8.6.2.2: a window of at least min(buffer/2, MSS) is offered whole on every
+// segment, so a reader that keeps up announces the same window field every time (its right
+// edge follows RCV.NXT), as BSD and Linux do; a Linux sender's header prediction needs it.
+#[test]
+fn rfc9293_3_8_6_2_2_large_window_follows_rcv_nxt() {
+    let mut t = TcpScript::passive(TcpConfig {
+        recv_buffer: 20000,
+        ..TcpConfig::default()
+    });
+    t.run(
+        "0.000 < S 0:0(0) win 65535 <mss 1460>
+         0.000 > S. 0:0(0) ack 1 win 20000 <mss 1460>
+         0.000 < . 1:1(0) ack 1 win 65535
+         0.100 < P. 1:101(100) ack 1 win 65535
+         +0 recv 100
+         0.140 > . 1:1(0) ack 101 win 20000
+         0.200 < P. 101:201(100) ack 1 win 65535
+         0.240 > . 1:1(0) ack 201 win 19900
+         +0 recv 100
+         0.300 < P. 201:301(100) ack 1 win 65535
+         +0 recv 100
+         0.340 > . 1:1(0) ack 301 win 20000",
     );
 }
 

@@ -183,7 +183,8 @@ fn rfc7323_2_2_no_scaling_unless_both_offer() {
          0.010 < S. 0:0(0) ack 1 win 5000 <mss 1460>
          +0 > . 1:1(0) ack 1 win 65535
          0.100 < P. 1:101(100) ack 1 win 5000
-         0.140 > . 1:1(0) ack 101 win 65435",
+         +0 recv 100
+         0.140 > . 1:1(0) ack 101 win 65535",
     );
     assert_eq!(t.conn.window_scales(), None);
 }

@@ -543,16 +543,23 @@ impl Connection {
 
     /// The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323
     /// §2.3 scaling), moving RCV.NXT + RCV.WND right but never left.
+    ///
+    /// SWS avoidance is about small windows: a window below min(buffer/2, MSS) is not
+    /// offered in small steps, its right edge stays put until it can grow by that
+    /// much (the RFC's suggested algorithm). A window at least that large is offered
+    /// whole on every segment, as BSD and Linux do: its right edge then follows
+    /// RCV.NXT in small steps, but no segment the peer could send is small because of
+    /// it (the sender's own SWS rule, §3.8.6.2.1, governs that), and a receiver that
+    /// keeps up announces the same window field every time, which is what a Linux
+    /// peer's header prediction needs to take its fast path (RFC 9293 §3.10.7.4 note;
+    /// `tcp_rcv_established`). Pure window updates still wait for the threshold
+    /// (`maybe_window_update`).
     fn advertise_window(&mut self) -> u16 {
         let space = self.rcv_space_advertisable();
         let current = self.rcv_wnd();
         let mut wnd = current;
-        if space > current {
-            // Offer the new space only when it is worth it: at least min(buffer/2,
-            // MSS) more than what the peer already knows about.
-            if space - current >= self.rcv_sws_threshold() {
-                wnd = space;
-            }
+        if space > current && space >= self.rcv_sws_threshold() {
+            wnd = space;
         }
         let field = (wnd >> self.rcv_wscale).min(0xffff);
         let edge = self.rcv_nxt + (field << self.rcv_wscale);
