@@ -79,14 +79,16 @@ setup() {
   in_ns ip link set "$2" up
 }
 
-# start NAME MODE DEV: tundra run --record testdata/pcap/NAME.pcap, waits until it is up.
+# start NAME MODE DEV [ARGS...]: tundra run --record testdata/pcap/NAME.pcap (and ARGS),
+# waits until it is up.
 start() {
   local out="$PWD/testdata/pcap/$1.pcap"
+  local extra=("${@:4}")
   rm -f "$out" "$out.replay.json"
   # Not through a shell function: `ip netns exec` execs env, which execs tundra (in the
   # empty directory), so $! is tundra itself.
   ip netns exec "$ns" env -C "$empty" "$bin" run --dev "$3" --mode "$2" --addr 10.0.0.2/24 \
-    --seed 1 --record "$out" >"$log" 2>&1 &
+    --seed 1 --record "$out" "${extra[@]}" >"$log" 2>&1 &
   stack_pid=$!
   for _ in $(seq 100); do
     grep -q "tundra up on" "$log" && return 0
@@ -184,7 +186,9 @@ record_tcp_retransmit() {
 
 record_tcp_fast_retransmit() {
   setup tun tun0
-  start tcp-fast-retransmit tun tun0
+  # --no-offload: each segment its own packet (a TSO super-segment of the whole flight
+  # would be one packet over the quota, and nothing would be dropped).
+  start tcp-fast-retransmit tun tun0 --no-offload
   # 6000 bytes through echo: our answer is a flight of full segments, of which nftables
   # drops only the first (a quota of 2000 bytes holds one 1500-byte packet). The kernel
   # SACKs the rest, and we resend the hole well before the RTO (RFC 6675, RFC 8985).
