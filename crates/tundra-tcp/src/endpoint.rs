@@ -5,7 +5,10 @@
 //! Driving it: hand every IPv4 payload with protocol 6 to [`Endpoint::receive`]; after
 //! that, after any user call, and whenever [`Endpoint::poll_at`] is due, call
 //! [`Endpoint::poll_transmit`], which fires due timers and emits every segment that is
-//! ready (full TCP segments with checksums; the caller wraps them in IPv4).
+//! ready (full TCP segments with checksums; the caller wraps them in IPv4). A poll
+//! looks only at connections with news (a segment, a user call through
+//! [`Endpoint::connection_mut`], a new connection) or a due timer
+//! ([`crate::schedule`]): many idle connections cost nothing per poll.
 //!
 //! A listener keeps two bounded queues (as Linux does): the SYN queue of half-open
 //! connections in SYN-RECEIVED and the accept queue of established ones waiting for
@@ -33,6 +36,7 @@ use crate::connection::{CloseReason, ConnStats, Connection, Event, OpenParams, S
 use crate::counters::TcpCounters;
 use crate::icmp::{IcmpErrorKind, IcmpOutcome};
 use crate::isn::IsnGenerator;
+use crate::schedule::Schedule;
 use crate::segment::{ChecksumMode, TcpPacket, WireError};
 use crate::syncookie::{self, CookieOptions, SynCookies, COOKIE_PERIOD, MAX_COOKIE_AGE};
 use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
@@ -205,6 +209,11 @@ struct Entry {
     origin: Origin,
     in_demux: bool,
     counted_established: bool,
+    /// On the schedule's ready list: the next poll looks at this connection.
+    ready: bool,
+    /// The connection's `poll_at` when the endpoint last looked at it, queued in the
+    /// schedule's timers (`None`: no timer, or its item was just taken as due).
+    deadline: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -257,6 +266,10 @@ pub struct Endpoint {
     payload: Vec<u8>,
     out: Vec<u8>,
     next_event: usize,
+    /// Connections with news and the timer queue (see [`crate::schedule`]).
+    schedule: Schedule,
+    /// The slots one poll serves (reused).
+    batch: Vec<u32>,
 }
 
 impl Endpoint {
@@ -283,6 +296,8 @@ impl Endpoint {
             payload: vec![0; 0x1_0000],
             out: Vec::with_capacity(0x1_0000 + 60),
             next_event: 0,
+            schedule: Schedule::default(),
+            batch: Vec::new(),
         }
     }
 
@@ -355,12 +370,13 @@ impl Endpoint {
             return;
         };
         self.by_port.remove(&listener.local);
-        for slot in self.slots.iter_mut() {
-            if let Some(entry) = slot.entry.as_mut() {
+        for i in 0..self.slots.len() {
+            if let Some(entry) = self.slots[i].entry.as_mut() {
                 if matches!(entry.origin, Origin::SynQueue(l) | Origin::AcceptQueue(l) if l == handle)
                 {
                     entry.conn.abort();
                     entry.origin = Origin::User;
+                    self.mark_ready(i);
                 }
             }
         }
@@ -483,7 +499,12 @@ impl Endpoint {
 
     /// The connection behind `handle`, to call `send`, `recv`, `shutdown`, `close`,
     /// `abort` or `poll_event` on.
+    ///
+    /// The connection goes on the ready list (the next poll looks at it): take a
+    /// [`Endpoint::connection`] to only look.
     pub fn connection_mut(&mut self, handle: ConnHandle) -> Option<&mut Connection> {
+        self.entry_mut(handle)?;
+        self.mark_ready(handle.index as usize);
         self.entry_mut(handle).map(|e| &mut e.conn)
     }
 
@@ -609,6 +630,8 @@ impl Endpoint {
             origin,
             in_demux: true,
             counted_established: false,
+            ready: false,
+            deadline: None,
         };
         let index = match self.free_slots.pop() {
             Some(i) => i as usize,
@@ -629,6 +652,7 @@ impl Endpoint {
         };
         self.demux.insert(tuple, handle);
         self.live += 1;
+        self.mark_ready(index);
         handle
     }
 
@@ -682,6 +706,7 @@ impl Endpoint {
                     Some(entry) => entry.conn.handle_icmp_error(now, seq, kind),
                     None => IcmpOutcome::NoConnection,
                 };
+                self.mark_ready(handle.index as usize);
                 self.after_update(handle);
                 outcome
             }
@@ -769,6 +794,7 @@ impl Endpoint {
             .as_mut()
             .expect("checked above");
         entry.conn.handle_segment(now, repr);
+        self.mark_ready(handle.index as usize);
         self.after_update(handle);
         true
     }
@@ -1088,10 +1114,16 @@ impl Endpoint {
             emit_repr(&mut self.out, &repr, src, dst, &mut emit);
             self.counters.segments_out += 1;
         }
-        for i in 0..self.slots.len() {
+        self.wake_due(now);
+        let mut batch = std::mem::take(&mut self.batch);
+        self.schedule.take_ready(&mut batch);
+        for &i in &batch {
+            let i = i as usize;
+            let generation = self.slots[i].generation;
             let Some(entry) = self.slots[i].entry.as_mut() else {
                 continue;
             };
+            entry.ready = false;
             let conn = &mut entry.conn;
             let (src, dst) = (*conn.local().ip(), *conn.remote().ip());
             while let Some(repr) = conn.poll_transmit(now, &mut self.payload) {
@@ -1100,18 +1132,22 @@ impl Endpoint {
             }
             let handle = ConnHandle {
                 index: i as u32,
-                generation: self.slots[i].generation,
+                generation,
             };
             self.after_update(handle);
+            self.rearm(i);
         }
-        self.reap();
+        self.reap(&batch);
+        self.batch = batch;
+        self.prune_timers();
     }
 
-    /// Fires due timers of every connection without transmitting (the next
-    /// [`Endpoint::poll_transmit`] sends what they queued).
+    /// Fires due timers without transmitting (the next [`Endpoint::poll_transmit`]
+    /// sends what they queued).
     pub fn handle_timeout(&mut self, now: Instant) {
-        for slot in self.slots.iter_mut() {
-            if let Some(entry) = slot.entry.as_mut() {
+        self.wake_due(now);
+        for &i in self.schedule.ready() {
+            if let Some(entry) = self.slots[i as usize].entry.as_mut() {
                 entry.conn.handle_timeout(now);
             }
         }
@@ -1119,17 +1155,91 @@ impl Endpoint {
 
     /// The earliest timer deadline of any connection.
     pub fn poll_at(&self) -> Option<Instant> {
-        self.slots
+        // A ready connection may have changed since its deadline was queued.
+        let ready = self
+            .schedule
+            .ready()
             .iter()
-            .filter_map(|s| s.entry.as_ref())
+            .filter_map(|&i| self.slots[i as usize].entry.as_ref())
             .filter_map(|e| e.conn.poll_at())
+            .min();
+        [self.schedule.next_deadline(), ready]
+            .into_iter()
+            .flatten()
             .min()
+    }
+
+    /// Puts the connection in slot `index` on the ready list, once. Every path that
+    /// changes a connection outside [`Endpoint::poll_transmit`] calls this: see
+    /// [`crate::schedule`] for why that matters.
+    fn mark_ready(&mut self, index: usize) {
+        if let Some(entry) = self.slots.get_mut(index).and_then(|s| s.entry.as_mut()) {
+            if !entry.ready {
+                entry.ready = true;
+                self.schedule.push_ready(index as u32);
+            }
+        }
+    }
+
+    /// Marks ready every connection whose timer is due at `now`.
+    fn wake_due(&mut self, now: Instant) {
+        while let Some((at, index, generation)) = self.schedule.pop_due(now) {
+            let slot = &mut self.slots[index as usize];
+            let Some(entry) = slot.entry.as_mut() else {
+                continue;
+            };
+            if slot.generation != generation || entry.deadline != Some(at) {
+                continue; // stale: the deadline moved or the slot was reused
+            }
+            entry.deadline = None;
+            self.mark_ready(index as usize);
+        }
+    }
+
+    /// Drops stale items from the front of the timer queue, so that
+    /// [`Endpoint::poll_at`] names a deadline some connection really has.
+    fn prune_timers(&mut self) {
+        while let Some((at, index, generation)) = self.schedule.peek() {
+            let slot = &self.slots[index as usize];
+            let current = slot.generation == generation
+                && slot.entry.as_ref().is_some_and(|e| e.deadline == Some(at));
+            if current {
+                return;
+            }
+            self.schedule.pop();
+        }
+    }
+
+    /// After a poll looked at slot `index`: caches its next deadline and queues it.
+    fn rearm(&mut self, index: usize) {
+        let slot = &mut self.slots[index];
+        let Some(entry) = slot.entry.as_mut() else {
+            return;
+        };
+        let at = entry.conn.poll_at();
+        if at == entry.deadline {
+            return;
+        }
+        entry.deadline = at;
+        if let Some(at) = at {
+            self.schedule.arm(at, index as u32, slot.generation);
+        }
+        if self.schedule.needs_rebuild(self.live) {
+            let current = self.slots.iter().enumerate().filter_map(|(i, s)| {
+                let at = s.entry.as_ref()?.deadline?;
+                Some((at, i as u32, s.generation))
+            });
+            self.schedule.rebuild(current);
+        }
     }
 
     /// Removes CLOSED connections from the demultiplexer (so their 4-tuple is free and
     /// stray segments get RSTs), and frees those their user released.
-    fn reap(&mut self) {
-        for i in 0..self.slots.len() {
+    /// Only the slots of this poll's `batch` can have closed: every change to a
+    /// connection puts it on the ready list.
+    fn reap(&mut self, batch: &[u32]) {
+        for &i in batch {
+            let i = i as usize;
             let generation = self.slots[i].generation;
             let Some(entry) = self.slots[i].entry.as_mut() else {
                 continue;
@@ -1172,6 +1282,7 @@ impl Endpoint {
             }
             self.free_slots.push(handle.index);
             self.live -= 1;
+            self.prune_timers();
         }
     }
 

@@ -38,6 +38,7 @@ pub mod reassembly;
 pub mod repr;
 pub mod rtt;
 pub mod sack;
+mod schedule;
 pub mod segment;
 pub mod send_buffer;
 pub mod seq;

@@ -171,11 +171,16 @@ impl HttpService {
         let mut i = 0;
         while i < self.conns.len() {
             let conn = &mut self.conns[i];
-            let outcome = match iface.tcp().connection_mut(conn.handle) {
+            let outcome = match iface.tcp_ref().connection(conn.handle) {
                 // An idle keep-alive connection with nothing new from TCP: serving it
                 // would only find that out (with -c100, most of them, every round).
+                // Looked at without `connection_mut`, which would put it on TCP's
+                // ready list for nothing.
                 Some(tcp) if is_quiet(conn, tcp, now) => Outcome::Open(false),
-                Some(tcp) => serve(conn, tcp, now, &mut self.buf, &mut self.stats),
+                Some(_) => match iface.tcp().connection_mut(conn.handle) {
+                    Some(tcp) => serve(conn, tcp, now, &mut self.buf, &mut self.stats),
+                    None => Outcome::Gone,
+                },
                 None => Outcome::Gone,
             };
             match outcome {
