@@ -64,6 +64,7 @@ pub mod cidr;
 pub mod error;
 pub mod fragment;
 pub mod icmp;
+pub mod icmp_error;
 pub mod ipv4;
 pub mod pmtu;
 pub mod protocol;
@@ -80,5 +81,6 @@ pub use icmp::{
     Icmpv4DstUnreachable, Icmpv4Message, Icmpv4Packet, Icmpv4ParamProblem, Icmpv4Redirect,
     Icmpv4Repr, Icmpv4TimeExceeded, ICMPV4_HEADER_LEN,
 };
+pub use icmp_error::IcmpErrorKind;
 pub use ipv4::{Ipv4Packet, Ipv4Repr, IPV4_HEADER_LEN};
 pub use protocol::IpProtocol;

@@ -30,7 +30,6 @@ use core::net::{Ipv4Addr, SocketAddrV4};
 use core::ops::RangeInclusive;
 
 use tundra_core::{Instant, Rng};
-use tundra_ip::{Icmpv4DstUnreachable, Icmpv4Repr};
 
 /// Limits and the ephemeral port range of a [`UdpSockets`] table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,87 +83,9 @@ pub struct Datagram {
     pub at: Instant,
 }
 
-/// What an ICMP error said about a datagram a socket sent, in socket terms (the errno
-/// Linux would give is in each variant's doc).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IcmpErrorKind {
-    /// Port unreachable: nobody listens there (`ECONNREFUSED`).
-    PortUnreachable,
-    /// Protocol unreachable: the host does not speak UDP (`ENOPROTOOPT`).
-    ProtoUnreachable,
-    /// Host unreachable, unknown or isolated (`EHOSTUNREACH`).
-    HostUnreachable,
-    /// Network unreachable or unknown (`ENETUNREACH`).
-    NetUnreachable,
-    /// Fragmentation needed but DF set (`EMSGSIZE`), with the next-hop MTU (RFC 1191).
-    FragRequired {
-        /// The MTU of the link that refused the datagram; 0 if the router did not say.
-        mtu: u16,
-    },
-    /// Administratively prohibited (`EHOSTUNREACH`; RFC 1812 codes 9, 10, 13).
-    Prohibited,
-    /// Time to live exceeded in transit, or reassembly time exceeded (`EHOSTUNREACH`).
-    TimeExceeded,
-    /// A parameter problem (`EPROTO`).
-    ParamProblem,
-    /// Another destination unreachable code.
-    Other {
-        /// The ICMP code.
-        code: u8,
-    },
-}
-
-impl IcmpErrorKind {
-    /// The kind of an ICMP error message, or `None` for messages that are not errors
-    /// a socket should see: echo, redirect (a routing matter, RFC 1122 §3.2.2.2) and
-    /// source quench (RFC 6633: to be ignored).
-    pub fn from_repr(repr: &Icmpv4Repr<'_>) -> Option<IcmpErrorKind> {
-        use Icmpv4DstUnreachable as U;
-        Some(match *repr {
-            Icmpv4Repr::DstUnreachable { reason, .. } => match reason {
-                U::PortUnreachable => IcmpErrorKind::PortUnreachable,
-                U::ProtoUnreachable => IcmpErrorKind::ProtoUnreachable,
-                U::HostUnreachable
-                | U::DstHostUnknown
-                | U::SrcHostIsolated
-                | U::HostUnreachToS
-                | U::SrcRouteFailed => IcmpErrorKind::HostUnreachable,
-                U::NetUnreachable | U::DstNetUnknown | U::NetUnreachToS => {
-                    IcmpErrorKind::NetUnreachable
-                }
-                U::FragRequired { next_hop_mtu } => {
-                    IcmpErrorKind::FragRequired { mtu: next_hop_mtu }
-                }
-                U::NetProhibited | U::HostProhibited | U::CommProhibited => {
-                    IcmpErrorKind::Prohibited
-                }
-                other => IcmpErrorKind::Other { code: other.code() },
-            },
-            Icmpv4Repr::TimeExceeded { .. } => IcmpErrorKind::TimeExceeded,
-            Icmpv4Repr::ParamProblem { .. } => IcmpErrorKind::ParamProblem,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for IcmpErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IcmpErrorKind::PortUnreachable => write!(f, "connection refused (port unreachable)"),
-            IcmpErrorKind::ProtoUnreachable => write!(f, "protocol unreachable"),
-            IcmpErrorKind::HostUnreachable => write!(f, "host unreachable"),
-            IcmpErrorKind::NetUnreachable => write!(f, "network unreachable"),
-            IcmpErrorKind::FragRequired { mtu } => {
-                write!(f, "message too long (next-hop mtu {mtu})")
-            }
-            IcmpErrorKind::Prohibited => write!(f, "administratively prohibited"),
-            IcmpErrorKind::TimeExceeded => write!(f, "time exceeded"),
-            IcmpErrorKind::ParamProblem => write!(f, "parameter problem"),
-            IcmpErrorKind::Other { code } => write!(f, "destination unreachable, code {code}"),
-        }
-    }
-}
+/// What an ICMP error said about a datagram a socket sent (the classification shared
+/// with TCP; the errno Linux would give is in each variant's doc).
+pub use tundra_ip::IcmpErrorKind;
 
 /// An ICMP error about a datagram a socket sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -740,55 +661,7 @@ mod tests {
     }
 
     #[test]
-    fn icmp_kinds_follow_the_codes() {
-        use tundra_ip::{IpProtocol, Ipv4Repr};
-        let header = Ipv4Repr {
-            src_addr: STACK,
-            dst_addr: KERNEL,
-            protocol: IpProtocol::Udp,
-            payload_len: 8,
-            ttl: 64,
-            ident: 1,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            dscp_ecn: 0,
-        };
-        let data = [0u8; 8];
-        let unreachable = |reason| Icmpv4Repr::DstUnreachable {
-            reason,
-            header,
-            data: &data,
-        };
-        assert_eq!(
-            IcmpErrorKind::from_repr(&unreachable(Icmpv4DstUnreachable::PortUnreachable)),
-            Some(IcmpErrorKind::PortUnreachable)
-        );
-        assert_eq!(
-            IcmpErrorKind::from_repr(&unreachable(Icmpv4DstUnreachable::FragRequired {
-                next_hop_mtu: 1280
-            })),
-            Some(IcmpErrorKind::FragRequired { mtu: 1280 })
-        );
-        assert_eq!(
-            IcmpErrorKind::from_repr(&unreachable(Icmpv4DstUnreachable::CommProhibited)),
-            Some(IcmpErrorKind::Prohibited)
-        );
-        assert_eq!(
-            IcmpErrorKind::from_repr(&unreachable(Icmpv4DstUnreachable::Unknown(0x20))),
-            Some(IcmpErrorKind::Other { code: 0x20 })
-        );
-        let quench = Icmpv4Repr::SourceQuench {
-            header,
-            data: &data,
-        };
-        assert_eq!(IcmpErrorKind::from_repr(&quench), None, "RFC 6633: ignored");
-        let echo = Icmpv4Repr::EchoReply {
-            ident: 1,
-            seq_no: 1,
-            data: &[],
-        };
-        assert_eq!(IcmpErrorKind::from_repr(&echo), None);
+    fn an_icmp_error_reads_like_strerror() {
         assert_eq!(
             refused(peer(9)).to_string(),
             "connection refused (port unreachable) to 10.0.0.1:9 (from 10.0.0.1)"

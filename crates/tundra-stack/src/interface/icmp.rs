@@ -196,7 +196,7 @@ impl Interface {
             self.counters.icmp_errors_short_quote += 1;
             return;
         };
-        let Some(kind) = tundra_tcp::IcmpErrorKind::from_icmp(icmp) else {
+        let Some(kind) = tundra_tcp::IcmpErrorKind::for_pmtud(icmp) else {
             self.counters.icmp_errors_unmatched += 1;
             return;
         };
