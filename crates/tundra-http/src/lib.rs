@@ -28,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 mod chars;
 pub mod chunked;
 pub mod client;
@@ -47,6 +48,7 @@ pub mod server;
 pub mod status;
 pub mod ws;
 
+pub use access::{AccessLogEntry, LoggedTarget};
 pub use client::{ClientConnection, ClientEvent, ClientRequest, ClientResponse, Url};
 pub use date::{format_imf_fixdate, parse_imf_fixdate, WallClock};
 pub use error::{ClientError, FileError, ParseError, UrlError};
@@ -62,6 +64,6 @@ pub use parse::{
 };
 pub use response::{Body, BodyStream, Response};
 pub use router::{Context, Handler, Router};
-pub use server::{AccessLogEntry, Server, ServerConfig, ServerConnection, ServerEvent, Upgrade};
+pub use server::{Server, ServerConfig, ServerConnection, ServerEvent, Upgrade};
 pub use status::StatusCode;
 pub use ws::{WsConfig, WsConnection, WsEvent};
