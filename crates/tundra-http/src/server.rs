@@ -493,6 +493,8 @@ impl ServerConnection {
         if !keep_alive {
             self.closing = true;
         }
+        // The next request is decoded into this one's buffers.
+        self.decoder.recycle(request);
 
         let body = core::mem::take(&mut response.body);
         match body {
