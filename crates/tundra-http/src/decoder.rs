@@ -20,9 +20,12 @@ const COMPACT_THRESHOLD: usize = 4096;
 /// one big upload does not pin its memory for the life of the connection.
 const MAX_RECYCLED_BODY: usize = 64 * 1024;
 
+// One `State` per connection, so its size does not matter; boxing the request would
+// cost an allocation per request with a body.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum State {
-    /// A request head is being parsed (by `RequestDecoder::head`).
+    /// A request head is being parsed (by the decoder's `head` parser).
     Head,
     Body {
         request: Request,

@@ -28,9 +28,11 @@ impl fmt::Display for Header<'_> {
 ///
 /// The fields are not stored one `String` and one `Vec` each: names live back to back
 /// in one `String`, values in one `Vec<u8>`, and each field line is a pair of ranges
-/// into them. A section therefore costs a few allocations however many fields it has,
-/// and none at all when a list is [`Headers::clear`]ed and filled again (the request
-/// decoder does that for every request of a keep-alive connection).
+/// into them. A section therefore costs three allocations (and their growth) however
+/// many fields it has, and none at all when a list is [`Headers::clear`]ed and filled
+/// again (the request decoder does that for every request of a keep-alive connection).
+/// Names get a buffer of their own, a `String`, so [`Headers::iter`] hands out `&str`
+/// names without checking their UTF-8 again.
 /// [`Headers::push_static`] keeps a `'static` name and value without copying them
 /// (`Content-Type: text/plain` on every response).
 #[derive(Clone, Default)]

@@ -16,6 +16,8 @@
 //! - [`server`]: [`ServerConnection`], the per-connection state machine:
 //!   `on_bytes(now, ..)` in, `poll_transmit(now)`/`consume(n)` out, `poll_at()`/
 //!   `on_timeout(now)` for the header (slowloris), body and idle timeouts.
+//! - [`access`]: the [`AccessLogEntry`] event each response produces, built without
+//!   allocating (a [`Method`] and a [`LoggedTarget`] copied inline).
 //! - [`router`] and [`files`]: handler functions by method and path, static files
 //!   through the [`FileSource`] trait (the binary implements it with `std::fs`).
 //! - [`client`]: [`ClientConnection`] for `tundra get URL`.

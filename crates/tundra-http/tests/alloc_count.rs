@@ -166,7 +166,7 @@ fn keep_alive_hello_allocates_at_most_the_budget_per_request() {
     let calls = allocations_in(|| {
         for _ in 0..REQUESTS {
             one_request(&mut c, now, &first);
-            now = now + step;
+            now += step;
         }
     });
     let per_request = calls as f64 / f64::from(REQUESTS);
