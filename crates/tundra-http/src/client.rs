@@ -342,7 +342,7 @@ impl ClientConnection {
                         head.version,
                         &head.headers,
                     )?;
-                    let keep_alive = framing::keep_alive(&head.headers, head.version);
+                    let keep_alive = framing::keep_alive(head.headers.as_slice(), head.version);
                     self.input.drain(..n);
                     if head_is_switch(&response) {
                         self.events.push_back(ClientEvent::Head(response));

@@ -1,20 +1,32 @@
 //! [`RequestDecoder`]: turns the byte stream of one connection into whole requests,
 //! one after another (pipelining, RFC 9112 §9.3.2), each with its decoded body.
+//!
+//! A keep-alive connection carries many requests, so the decoder keeps its memory from
+//! one to the next: one head parser, reset between heads, and the buffers of the last
+//! request if the caller gives it back ([`RequestDecoder::recycle`]).
 
 use crate::chunked::ChunkedDecoder;
 use crate::error::ParseError;
 use crate::framing::{BodyLength, RequestFraming};
 use crate::headers::Headers;
 use crate::limits::Limits;
-use crate::message::{Method, Request};
+use crate::message::{Method, Request, Version};
 use crate::parse::{RequestHeadParser, Status};
 
 /// Below this many consumed bytes the input buffer is not compacted.
 const COMPACT_THRESHOLD: usize = 4096;
 
+/// A recycled request keeps a body buffer up to this size; a larger one is freed, so
+/// one big upload does not pin its memory for the life of the connection.
+const MAX_RECYCLED_BODY: usize = 64 * 1024;
+
+// One `State` per connection, so its size does not matter; boxing the request would
+// cost an allocation per request with a body.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum State {
-    Head(RequestHeadParser),
+    /// A request head is being parsed (by the decoder's `head` parser).
+    Head,
     Body {
         request: Request,
         decoder: BodyDecoder,
@@ -42,8 +54,12 @@ pub struct RequestDecoder {
     buf: Vec<u8>,
     /// Bytes of `buf` before this index were consumed.
     start: usize,
+    /// The parser of the current head (offsets relative to `start`).
+    head: RequestHeadParser,
     state: State,
     continue_due: bool,
+    /// A request given back after use: the next one is decoded into its buffers.
+    spare: Option<Request>,
 }
 
 impl RequestDecoder {
@@ -53,9 +69,21 @@ impl RequestDecoder {
             limits,
             buf: Vec::new(),
             start: 0,
-            state: State::Head(RequestHeadParser::new(limits)),
+            head: RequestHeadParser::new(limits),
+            state: State::Head,
             continue_due: false,
+            spare: None,
         }
+    }
+
+    /// Gives back a request returned by [`RequestDecoder::poll`] once it is no longer
+    /// needed, so the next request reuses its buffers (target, fields, body) instead of
+    /// allocating new ones.
+    pub fn recycle(&mut self, mut request: Request) {
+        if request.body.capacity() > MAX_RECYCLED_BODY {
+            request.body = Vec::new();
+        }
+        self.spare = Some(request);
     }
 
     /// Appends received bytes. After a close or an error they are discarded.
@@ -82,22 +110,19 @@ impl RequestDecoder {
             match &mut self.state {
                 State::Closed => return Ok(None),
                 State::Failed(e) => return Err(*e),
-                State::Head(parser) => {
+                State::Head => {
                     let input = &self.buf[self.start..];
-                    let Status::Complete(n) = parser.advance(input)? else {
+                    let Status::Complete(n) = self.head.advance(input)? else {
                         return Ok(None);
                     };
-                    let head = parser.head(input).ok_or(ParseError::BadRequestLine)?;
-                    let framing = RequestFraming::of(&head, &self.limits)?;
-                    let request = Request {
-                        method: Method::from_token(head.method),
-                        target: head.target.to_owned(),
-                        version: head.version,
-                        headers: head.headers.iter().copied().collect(),
-                        body: Vec::new(),
-                        trailers: Headers::new(),
-                        keep_alive: framing.keep_alive,
-                    };
+                    let mut request = self.spare.take().unwrap_or_else(empty_request);
+                    request.body.clear();
+                    request.trailers.clear();
+                    self.head
+                        .copy_into(input, &mut request)
+                        .ok_or(ParseError::BadRequestLine)?;
+                    let framing = RequestFraming::of_request(&request, &self.limits)?;
+                    request.keep_alive = framing.keep_alive;
                     self.start += n;
                     let decoder = match framing.body {
                         BodyLength::Length(len) => BodyDecoder::Length(len),
@@ -148,7 +173,8 @@ impl RequestDecoder {
     fn finish(&mut self, request: Request) -> Request {
         self.continue_due = false;
         if request.keep_alive {
-            self.state = State::Head(RequestHeadParser::new(self.limits));
+            self.head.reset();
+            self.state = State::Head;
             self.compact();
         } else {
             self.state = State::Closed;
@@ -180,7 +206,7 @@ impl RequestDecoder {
     /// nothing (or only skipped empty lines) received.
     pub fn is_idle(&self) -> bool {
         match &self.state {
-            State::Head(p) => !p.started(),
+            State::Head => !self.head.started(),
             State::Body { .. } => false,
             State::Closed | State::Failed(_) => true,
         }
@@ -209,5 +235,18 @@ impl RequestDecoder {
         self.start = 0;
         self.state = State::Closed;
         rest
+    }
+}
+
+/// The request a decoder starts from when it has none to recycle.
+fn empty_request() -> Request {
+    Request {
+        method: Method::Get,
+        target: String::new(),
+        version: Version::HTTP_11,
+        headers: Headers::new(),
+        body: Vec::new(),
+        trailers: Headers::new(),
+        keep_alive: true,
     }
 }

@@ -65,6 +65,14 @@ impl FieldsParser {
         }
     }
 
+    /// Starts over for a section at `start`, keeping the memory of the field index.
+    pub(crate) fn restart(&mut self, start: usize) {
+        self.state = State::LineStart;
+        self.pos = start;
+        self.start = start;
+        self.fields.clear();
+    }
+
     /// Scans the new bytes of `buf`. `Complete(end)` gives the index just past the
     /// empty line.
     pub(crate) fn advance(
@@ -169,16 +177,21 @@ impl FieldsParser {
 
     /// The parsed fields as views into `buf` (the buffer given to `advance`).
     pub(crate) fn headers<'b>(&self, buf: &'b [u8]) -> Vec<Header<'b>> {
-        self.fields
-            .iter()
-            .filter_map(|(n, v)| {
-                Some(Header {
-                    // Names are tokens (checked above), hence ASCII.
-                    name: core::str::from_utf8(buf.get(n.clone())?).ok()?,
-                    value: buf.get(v.clone())?,
-                })
+        self.iter(buf).collect()
+    }
+
+    /// The parsed fields as views into `buf`, without collecting them.
+    pub(crate) fn iter<'s, 'b: 's>(
+        &'s self,
+        buf: &'b [u8],
+    ) -> impl Iterator<Item = Header<'b>> + 's {
+        self.fields.iter().filter_map(|(n, v)| {
+            Some(Header {
+                // Names are tokens (checked above), hence ASCII.
+                name: core::str::from_utf8(buf.get(n.clone())?).ok()?,
+                value: buf.get(v.clone())?,
             })
-            .collect()
+        })
     }
 }
 

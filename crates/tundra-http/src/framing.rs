@@ -5,9 +5,9 @@
 
 use crate::chars::{self, list_elements};
 use crate::error::ParseError;
-use crate::headers::Header;
+use crate::headers::{Header, Headers};
 use crate::limits::Limits;
-use crate::message::Version;
+use crate::message::{Request, Version};
 use crate::parse::RequestHead;
 use crate::status::StatusCode;
 
@@ -40,8 +40,24 @@ pub struct RequestFraming {
 impl RequestFraming {
     /// Applies RFC 9112 §6.3 (and §3.2 for Host) to a request head.
     pub fn of(head: &RequestHead<'_>, limits: &Limits) -> Result<RequestFraming, ParseError> {
-        check_host(&head.headers, head.version)?;
-        let body = body_length(&head.headers, head.version)?;
+        RequestFraming::of_fields(head.headers.as_slice(), head.version, limits)
+    }
+
+    /// The same for a head already copied into `request` (its body is not looked at).
+    pub(crate) fn of_request(
+        request: &Request,
+        limits: &Limits,
+    ) -> Result<RequestFraming, ParseError> {
+        RequestFraming::of_fields(&request.headers, request.version, limits)
+    }
+
+    fn of_fields(
+        headers: &(impl FieldLines + ?Sized),
+        version: Version,
+        limits: &Limits,
+    ) -> Result<RequestFraming, ParseError> {
+        check_host(headers, version)?;
+        let body = body_length(headers, version)?;
         if let BodyLength::Length(n) = body {
             // RFC 9110 §15.5.14: refuse content larger than we are willing to process;
             // with a declared length we can do so before reading any of it.
@@ -49,34 +65,46 @@ impl RequestFraming {
                 return Err(ParseError::BodyTooLarge);
             }
         }
-        let expect_continue = head.version.is_http11()
-            && fields(&head.headers, "expect")
+        let expect_continue = version.is_http11()
+            && headers
+                .values("expect")
                 .flat_map(list_elements)
                 .any(|e| e.eq_ignore_ascii_case(b"100-continue"));
         Ok(RequestFraming {
             body,
-            keep_alive: keep_alive(&head.headers, head.version),
+            keep_alive: keep_alive(headers, version),
             expect_continue,
         })
     }
 }
 
-/// The values of the fields called `name`.
-fn fields<'h, 'a: 'h>(
-    headers: &'h [Header<'a>],
-    name: &'h str,
-) -> impl Iterator<Item = &'a [u8]> + 'h {
-    headers
-        .iter()
-        .filter(move |h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value)
+/// Field lines framing is read from: the views of a parsed head, or the owned list a
+/// request was copied into (the decoder reuses one per connection).
+pub(crate) trait FieldLines {
+    /// The values of the fields called `name` (case-insensitive), in order.
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's;
+}
+
+impl FieldLines for [Header<'_>] {
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
+        self.iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    }
+}
+
+impl FieldLines for Headers {
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
+        self.get_all(name)
+    }
 }
 
 /// RFC 9112 §9.3: `close` ends the connection; HTTP/1.1 persists by default; HTTP/1.0
 /// persists only with `keep-alive` (RFC 9112 Appendix C.2.2).
-pub(crate) fn keep_alive(headers: &[Header<'_>], version: Version) -> bool {
+pub(crate) fn keep_alive(headers: &(impl FieldLines + ?Sized), version: Version) -> bool {
     let has = |token: &[u8]| {
-        fields(headers, "connection")
+        headers
+            .values("connection")
             .flat_map(list_elements)
             .any(|e| e.eq_ignore_ascii_case(token))
     };
@@ -91,8 +119,8 @@ pub(crate) fn keep_alive(headers: &[Header<'_>], version: Version) -> bool {
 
 /// RFC 9112 §3.2: a server MUST respond with 400 to an HTTP/1.1 request without Host,
 /// to any request with more than one Host field line, or with an invalid Host value.
-fn check_host(headers: &[Header<'_>], version: Version) -> Result<(), ParseError> {
-    let mut hosts = fields(headers, "host");
+fn check_host(headers: &(impl FieldLines + ?Sized), version: Version) -> Result<(), ParseError> {
+    let mut hosts = headers.values("host");
     match (hosts.next(), hosts.next()) {
         (None, _) if version.is_http11() => Err(ParseError::MissingHost),
         (None, _) => Ok(()),
@@ -114,9 +142,12 @@ fn check_host(headers: &[Header<'_>], version: Version) -> Result<(), ParseError
 }
 
 /// RFC 9112 §6.3 rules 3 to 6 for requests (and responses, after rule 1 and 2).
-fn body_length(headers: &[Header<'_>], version: Version) -> Result<BodyLength, ParseError> {
-    let has_te = fields(headers, "transfer-encoding").next().is_some();
-    let has_cl = fields(headers, "content-length").next().is_some();
+fn body_length(
+    headers: &(impl FieldLines + ?Sized),
+    version: Version,
+) -> Result<BodyLength, ParseError> {
+    let has_te = headers.values("transfer-encoding").next().is_some();
+    let has_cl = headers.values("content-length").next().is_some();
     if has_te {
         // RFC 9112 §6.1: a server or client that receives an HTTP/1.0 message
         // containing Transfer-Encoding MUST treat the message as if the framing is
@@ -130,7 +161,7 @@ fn body_length(headers: &[Header<'_>], version: Version) -> Result<BodyLength, P
             return Err(ParseError::ContentLengthWithTransferEncoding);
         }
         let mut codings = 0;
-        for coding in fields(headers, "transfer-encoding").flat_map(list_elements) {
+        for coding in headers.values("transfer-encoding").flat_map(list_elements) {
             // RFC 9112 §6.1: a server that receives a transfer coding it does not
             // understand SHOULD respond with 501. We only implement chunked.
             if !coding.eq_ignore_ascii_case(b"chunked") {
@@ -161,9 +192,9 @@ fn body_length(headers: &[Header<'_>], version: Version) -> Result<BodyLength, P
 /// RFC 9110 §8.6: `Content-Length = 1*DIGIT`. Repeated fields or a list of identical
 /// values may be accepted as that one value; different values are an unrecoverable
 /// framing error (RFC 9112 §6.3 rule 5).
-fn content_length(headers: &[Header<'_>]) -> Result<u64, ParseError> {
+fn content_length(headers: &(impl FieldLines + ?Sized)) -> Result<u64, ParseError> {
     let mut seen: Option<u64> = None;
-    for value in fields(headers, "content-length") {
+    for value in headers.values("content-length") {
         for element in value.split(|&b| b == b',') {
             let digits = chars::trim_ows(element);
             if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
@@ -200,7 +231,7 @@ pub fn response_body_length(
         return Ok(BodyLength::Empty);
     }
     match body_length(headers, version)? {
-        BodyLength::Empty if fields(headers, "content-length").next().is_none() => {
+        BodyLength::Empty if headers.values("content-length").next().is_none() => {
             // RFC 9112 §6.3 rule 8: otherwise the body lasts until the server closes.
             Ok(BodyLength::CloseDelimited)
         }

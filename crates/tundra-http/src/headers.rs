@@ -25,10 +25,48 @@ impl fmt::Display for Header<'_> {
 }
 
 /// An ordered list of owned header fields with case-insensitive lookup.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The fields are not stored one `String` and one `Vec` each: names live back to back
+/// in one `String`, values in one `Vec<u8>`, and each field line is a pair of ranges
+/// into them. A section therefore costs three allocations (and their growth) however
+/// many fields it has, and none at all when a list is [`Headers::clear`]ed and filled
+/// again (the request decoder does that for every request of a keep-alive connection).
+/// Names get a buffer of their own, a `String`, so [`Headers::iter`] hands out `&str`
+/// names without checking their UTF-8 again.
+/// [`Headers::push_static`] keeps a `'static` name and value without copying them
+/// (`Content-Type: text/plain` on every response).
+#[derive(Clone, Default)]
 pub struct Headers {
-    entries: Vec<(String, Vec<u8>)>,
+    /// The names of the copied fields, back to back.
+    names: String,
+    /// The values of the copied fields, back to back.
+    values: Vec<u8>,
+    /// One entry per field line, in order.
+    lines: Vec<Line>,
 }
+
+/// One field line: where its name and value are.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    name: Span<str>,
+    value: Span<[u8]>,
+}
+
+/// A name or value: a range of the list's own buffer, or static bytes.
+#[derive(Debug)]
+enum Span<T: ?Sized + 'static> {
+    Copied { start: usize, end: usize },
+    Static(&'static T),
+}
+
+// Derived `Clone`/`Copy` would require `T: Copy`, which `str` and `[u8]` are not.
+impl<T: ?Sized> Clone for Span<T> {
+    fn clone(&self) -> Span<T> {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Span<T> {}
 
 impl Headers {
     /// An empty list.
@@ -36,28 +74,69 @@ impl Headers {
         Headers::default()
     }
 
-    /// Appends a field (repeated names are kept as separate lines).
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<Vec<u8>>) {
-        self.entries.push((name.into(), value.into()));
+    /// Appends a field (repeated names are kept as separate lines), copying both.
+    pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<[u8]>) {
+        let (names_end, values_end) = (self.names.len(), self.values.len());
+        self.names.push_str(name.as_ref());
+        self.values.extend_from_slice(value.as_ref());
+        self.lines.push(Line {
+            name: Span::Copied {
+                start: names_end,
+                end: self.names.len(),
+            },
+            value: Span::Copied {
+                start: values_end,
+                end: self.values.len(),
+            },
+        });
+    }
+
+    /// Appends a field whose name and value live for the whole program, without
+    /// copying them.
+    pub fn push_static(&mut self, name: &'static str, value: &'static [u8]) {
+        self.lines.push(Line {
+            name: Span::Static(name),
+            value: Span::Static(value),
+        });
     }
 
     /// Replaces every field called `name` with one line holding `value`.
-    pub fn set(&mut self, name: &str, value: impl Into<Vec<u8>>) {
+    pub fn set(&mut self, name: &str, value: impl AsRef<[u8]>) {
         self.remove(name);
         self.push(name, value);
     }
 
     /// Removes every field called `name`.
     pub fn remove(&mut self, name: &str) {
-        self.entries.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if !self.contains(name) {
+            return;
+        }
+        // Rebuilt rather than filtered in place, so the removed bytes do not linger.
+        let old = core::mem::take(self);
+        for line in &old.lines {
+            let h = old.header(line);
+            if h.name.eq_ignore_ascii_case(name) {
+                continue;
+            }
+            match (line.name, line.value) {
+                (Span::Static(n), Span::Static(v)) => self.push_static(n, v),
+                _ => self.push(h.name, h.value),
+            }
+        }
+    }
+
+    /// Removes every field, keeping the memory for the next fields.
+    pub fn clear(&mut self) {
+        self.names.clear();
+        self.values.clear();
+        self.lines.clear();
     }
 
     /// The value of the first field called `name`.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
     }
 
     /// The value of the first field called `name`, if it is ASCII text.
@@ -67,10 +146,9 @@ impl Headers {
 
     /// Every value of the fields called `name`, in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        self.entries
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
     }
 
     /// True if a field called `name` is present.
@@ -87,20 +165,18 @@ impl Headers {
     }
 
     /// All fields as `(name, value)` in order.
-    pub fn iter(&self) -> impl Iterator<Item = Header<'_>> {
-        self.entries
-            .iter()
-            .map(|(n, v)| Header { name: n, value: v })
+    pub fn iter(&self) -> impl Iterator<Item = Header<'_>> + Clone {
+        self.lines.iter().map(|line| self.header(line))
     }
 
     /// Number of field lines.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.lines.len()
     }
 
     /// True if there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.lines.is_empty()
     }
 
     /// Writes every field as `name: value\r\n`, skipping any whose name is not a token
@@ -109,6 +185,19 @@ impl Headers {
     pub fn write_to(&self, out: &mut Vec<u8>) {
         for h in self.iter() {
             write_field(out, h.name, h.value);
+        }
+    }
+
+    fn header(&self, line: &Line) -> Header<'_> {
+        Header {
+            name: match line.name {
+                Span::Copied { start, end } => &self.names[start..end],
+                Span::Static(name) => name,
+            },
+            value: match line.value {
+                Span::Copied { start, end } => &self.values[start..end],
+                Span::Static(value) => value,
+            },
         }
     }
 }
@@ -130,12 +219,39 @@ pub(crate) fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 
 impl<'a> FromIterator<Header<'a>> for Headers {
     fn from_iter<I: IntoIterator<Item = Header<'a>>>(iter: I) -> Headers {
-        Headers {
-            entries: iter
-                .into_iter()
-                .map(|h| (h.name.to_owned(), h.value.to_vec()))
-                .collect(),
+        let mut headers = Headers::new();
+        headers.extend(iter);
+        headers
+    }
+}
+
+impl<'a> Extend<Header<'a>> for Headers {
+    fn extend<I: IntoIterator<Item = Header<'a>>>(&mut self, iter: I) {
+        for h in iter {
+            self.push(h.name, h.value);
         }
+    }
+}
+
+/// Two lists are equal if they hold the same lines in the same order (names compared
+/// exactly), however the bytes are stored.
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
+
+/// `{"Host": "a", "Accept": "*/*"}`, values shown as text.
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.iter()
+                    .map(|h| (h.name, String::from_utf8_lossy(h.value))),
+            )
+            .finish()
     }
 }
 
@@ -157,6 +273,44 @@ mod tests {
         h.set("accept", "c");
         assert_eq!(h.get_all("accept").collect::<Vec<_>>(), vec![&b"c"[..]]);
         assert_eq!(h.len(), 2);
+    }
+
+    #[test]
+    fn static_and_copied_fields_mix_and_compare_by_content() {
+        let mut h = Headers::new();
+        h.push_static("Content-Type", b"text/plain");
+        h.push("X-A", "1");
+        h.push("X-B", b"\xff".as_slice());
+        let mut copied = Headers::new();
+        copied.push("Content-Type", "text/plain");
+        copied.push("X-A", "1");
+        copied.push("X-B", [0xff]);
+        assert_eq!(h, copied, "equal lines, however stored");
+        assert_eq!(
+            format!("{h:?}"),
+            "{\"Content-Type\": \"text/plain\", \"X-A\": \"1\", \"X-B\": \"\u{fffd}\"}"
+        );
+        h.remove("x-a");
+        let names: Vec<&str> = h.iter().map(|f| f.name).collect();
+        assert_eq!(names, ["Content-Type", "X-B"]);
+        assert_eq!(h.get("X-B"), Some(&[0xff][..]));
+    }
+
+    #[test]
+    fn a_cleared_list_is_filled_again_without_growing() {
+        let mut h = Headers::new();
+        h.push("Host", "10.0.0.2");
+        h.push("Accept", "*/*");
+        let sizes = |h: &Headers| (h.names.capacity(), h.values.capacity(), h.lines.capacity());
+        let before = sizes(&h);
+        h.clear();
+        assert!(h.is_empty());
+        h.extend([Header {
+            name: "Host",
+            value: b"a",
+        }]);
+        assert_eq!(h.get_str("host"), Some("a"));
+        assert_eq!(sizes(&h), before);
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! - [`server`]: [`ServerConnection`], the per-connection state machine:
 //!   `on_bytes(now, ..)` in, `poll_transmit(now)`/`consume(n)` out, `poll_at()`/
 //!   `on_timeout(now)` for the header (slowloris), body and idle timeouts.
+//! - [`access`]: the [`AccessLogEntry`] event each response produces, built without
+//!   allocating (a [`Method`] and a [`LoggedTarget`] copied inline).
 //! - [`router`] and [`files`]: handler functions by method and path, static files
 //!   through the [`FileSource`] trait (the binary implements it with `std::fs`).
 //! - [`client`]: [`ClientConnection`] for `tundra get URL`.
@@ -28,6 +30,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 mod chars;
 pub mod chunked;
 pub mod client;
@@ -47,6 +50,7 @@ pub mod server;
 pub mod status;
 pub mod ws;
 
+pub use access::{AccessLogEntry, LoggedTarget};
 pub use client::{ClientConnection, ClientEvent, ClientRequest, ClientResponse, Url};
 pub use date::{format_imf_fixdate, parse_imf_fixdate, WallClock};
 pub use error::{ClientError, FileError, ParseError, UrlError};
@@ -62,6 +66,6 @@ pub use parse::{
 };
 pub use response::{Body, BodyStream, Response};
 pub use router::{Context, Handler, Router};
-pub use server::{AccessLogEntry, Server, ServerConfig, ServerConnection, ServerEvent, Upgrade};
+pub use server::{Server, ServerConfig, ServerConnection, ServerEvent, Upgrade};
 pub use status::StatusCode;
 pub use ws::{WsConfig, WsConnection, WsEvent};

@@ -24,7 +24,7 @@ use crate::error::ParseError;
 use crate::fields::FieldsParser;
 use crate::headers::{write_field, Header};
 use crate::limits::Limits;
-use crate::message::Version;
+use crate::message::{Method, Request, Version};
 use crate::status::StatusCode;
 
 pub use crate::decoder::RequestDecoder;
@@ -232,20 +232,55 @@ impl RequestHeadParser {
     }
 
     fn start_fields(&mut self) {
-        self.fields = FieldsParser::new(self.pos);
+        self.fields.restart(self.pos);
         self.state = RequestLineState::Fields;
+    }
+
+    /// Makes the parser ready for the next head, at offset 0 of the buffers it will be
+    /// given, keeping the memory of its field index (one parser serves every request
+    /// of a connection).
+    pub(crate) fn reset(&mut self) {
+        let fields = core::mem::replace(&mut self.fields, FieldsParser::new(0));
+        *self = RequestHeadParser {
+            fields,
+            ..RequestHeadParser::new(self.limits)
+        };
+        self.fields.restart(0);
     }
 
     /// The parsed head as a view into `buf`, once `advance` returned `Complete`.
     pub fn head<'b>(&self, buf: &'b [u8]) -> Option<RequestHead<'b>> {
-        self.done?;
+        let (method, target) = self.method_and_target(buf)?;
         Some(RequestHead {
-            // Tokens and VCHARs are ASCII, so these conversions cannot fail.
-            method: core::str::from_utf8(buf.get(self.method.clone())?).ok()?,
-            target: core::str::from_utf8(buf.get(self.target.clone())?).ok()?,
+            method,
+            target,
             version: self.version,
             headers: self.fields.headers(buf),
         })
+    }
+
+    /// Copies the parsed head into `request` (method, target, version, fields), once
+    /// `advance` returned `Complete`. The request's buffers are reused: cleared and
+    /// filled, so a recycled request costs no allocation. Its body, trailers and
+    /// `keep_alive` are left alone. `None` if nothing was parsed.
+    pub(crate) fn copy_into(&self, buf: &[u8], request: &mut Request) -> Option<()> {
+        let (method, target) = self.method_and_target(buf)?;
+        request.method = Method::from_token(method);
+        request.target.clear();
+        request.target.push_str(target);
+        request.version = self.version;
+        request.headers.clear();
+        request.headers.extend(self.fields.iter(buf));
+        Some(())
+    }
+
+    fn method_and_target<'b>(&self, buf: &'b [u8]) -> Option<(&'b str, &'b str)> {
+        self.done?;
+        // Tokens and VCHARs are ASCII, so these conversions cannot fail.
+        Some((
+            core::str::from_utf8(buf.get(self.method.clone())?).ok()?,
+            core::str::from_utf8(buf.get(self.target.clone())?).ok()?,
+        ))
     }
 }
 
@@ -420,7 +455,7 @@ impl ResponseHeadParser {
     }
 
     fn start_fields(&mut self) {
-        self.fields = FieldsParser::new(self.pos);
+        self.fields.restart(self.pos);
         self.state = StatusLineState::Fields;
     }
 

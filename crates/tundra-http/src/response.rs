@@ -2,6 +2,8 @@
 //! memory or a [`BodyStream`] pulled a chunk at a time as the transport has room, so a
 //! large file is never copied into memory whole.
 
+use std::borrow::Cow;
+
 use core::fmt;
 
 use crate::error::FileError;
@@ -27,6 +29,8 @@ pub enum Body {
     Empty,
     /// Content held in memory.
     Bytes(Vec<u8>),
+    /// Content that lives for the whole program (a fixed page): sent without a copy.
+    Static(&'static [u8]),
     /// Content produced on demand.
     Stream(Box<dyn BodyStream>),
 }
@@ -37,7 +41,18 @@ impl Body {
         match self {
             Body::Empty => Some(0),
             Body::Bytes(b) => Some(b.len() as u64),
+            Body::Static(b) => Some(b.len() as u64),
             Body::Stream(s) => s.content_length(),
+        }
+    }
+
+    /// The content if it is in memory (empty for [`Body::Empty`]); `None` for a stream.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Body::Empty => Some(&[]),
+            Body::Bytes(b) => Some(b),
+            Body::Static(b) => Some(b),
+            Body::Stream(_) => None,
         }
     }
 }
@@ -47,6 +62,7 @@ impl fmt::Debug for Body {
         match self {
             Body::Empty => f.write_str("Empty"),
             Body::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Body::Static(b) => write!(f, "Static({} bytes)", b.len()),
             Body::Stream(s) => write!(f, "Stream({:?} bytes)", s.content_length()),
         }
     }
@@ -81,8 +97,14 @@ impl Response {
     }
 
     /// Adds a header field.
-    pub fn header(mut self, name: &str, value: impl Into<Vec<u8>>) -> Response {
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Response {
         self.headers.push(name, value);
+        self
+    }
+
+    /// Adds a header field fixed at compile time, without copying it.
+    fn static_header(mut self, name: &'static str, value: &'static str) -> Response {
+        self.headers.push_static(name, value.as_bytes());
         self
     }
 
@@ -98,18 +120,32 @@ impl Response {
         self
     }
 
-    /// A `text/plain` response.
-    pub fn text(status: StatusCode, text: impl Into<String>) -> Response {
-        Response::new(status)
-            .header("Content-Type", "text/plain; charset=utf-8")
-            .with_body(text.into())
+    /// Sets the body to bytes that live for the whole program, without copying them.
+    pub fn with_static_body(mut self, bytes: &'static [u8]) -> Response {
+        self.body = Body::Static(bytes);
+        self
     }
 
-    /// A `200 OK` `text/html` response.
-    pub fn html(html: impl Into<String>) -> Response {
+    /// A `text/plain` response. A `&'static str` is sent without a copy, a `String`
+    /// is moved in.
+    pub fn text(status: StatusCode, text: impl Into<Cow<'static, str>>) -> Response {
+        Response::new(status)
+            .static_header("Content-Type", "text/plain; charset=utf-8")
+            .with_text(text.into())
+    }
+
+    /// A `200 OK` `text/html` response (a `&'static str` is not copied).
+    pub fn html(html: impl Into<Cow<'static, str>>) -> Response {
         Response::new(StatusCode::OK)
-            .header("Content-Type", "text/html; charset=utf-8")
-            .with_body(html.into())
+            .static_header("Content-Type", "text/html; charset=utf-8")
+            .with_text(html.into())
+    }
+
+    fn with_text(self, text: Cow<'static, str>) -> Response {
+        match text {
+            Cow::Borrowed(text) => self.with_static_body(text.as_bytes()),
+            Cow::Owned(text) => self.with_body(text),
+        }
     }
 
     /// A small text response naming the status (used for errors).

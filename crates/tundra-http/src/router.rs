@@ -118,13 +118,13 @@ impl Router {
     pub fn dispatch(&self, req: &Request, now: Instant, unix_secs: Option<u64>) -> Response {
         let path = req.path();
         // The routes for this path: exact matches, else those of the longest prefix.
-        let mut candidates: Vec<&Route> = self
+        let selection = if self
             .routes
             .iter()
-            .filter(|r| matches!(&r.pattern, Pattern::Exact(p) if p == path))
-            .collect();
-        let mut rest = "";
-        if candidates.is_empty() {
+            .any(|r| r.selects(path, Selection::Exact))
+        {
+            Selection::Exact
+        } else {
             let longest = self
                 .routes
                 .iter()
@@ -133,31 +133,25 @@ impl Router {
                     _ => None,
                 })
                 .max();
-            if let Some(len) = longest {
-                candidates = self
-                    .routes
-                    .iter()
-                    .filter(|r| matches!(&r.pattern, Pattern::Prefix(p) if p.len() == len && prefix_matches(p, path)))
-                    .collect();
-                rest = &path[len..];
+            match longest {
+                Some(len) => Selection::Prefix(len),
+                None => return Response::status_page(StatusCode::NOT_FOUND),
             }
-        }
-        if candidates.is_empty() {
-            return Response::status_page(StatusCode::NOT_FOUND);
-        }
-        let chosen = candidates
-            .iter()
-            .find(|r| r.method == req.method)
-            .or_else(|| {
-                // RFC 9110 §9.3.2: HEAD is answered like GET, without content.
-                (req.method == Method::Head)
-                    .then(|| candidates.iter().find(|r| r.method == Method::Get))
-                    .flatten()
-            });
+        };
+        let candidates = || self.routes.iter().filter(|r| r.selects(path, selection));
+        let chosen = candidates().find(|r| r.method == req.method).or_else(|| {
+            // RFC 9110 §9.3.2: HEAD is answered like GET, without content.
+            (req.method == Method::Head)
+                .then(|| candidates().find(|r| r.method == Method::Get))
+                .flatten()
+        });
         let ctx = Context {
             now,
             unix_secs,
-            rest,
+            rest: match selection {
+                Selection::Exact => "",
+                Selection::Prefix(len) => &path[len..],
+            },
         };
         match chosen {
             Some(route) => (route.handler)(req, &ctx),
@@ -167,7 +161,7 @@ impl Router {
             }
             None => {
                 // RFC 9110 §15.5.6: 405 MUST carry Allow.
-                let mut allow: Vec<&str> = candidates.iter().map(|r| r.method.as_str()).collect();
+                let mut allow: Vec<&str> = candidates().map(|r| r.method.as_str()).collect();
                 if allow.contains(&"GET") {
                     allow.push("HEAD");
                 }
@@ -176,6 +170,27 @@ impl Router {
                 Response::status_page(StatusCode::METHOD_NOT_ALLOWED)
                     .header("Allow", allow.join(", "))
             }
+        }
+    }
+}
+
+/// Which routes a path selects: its exact routes, or else the routes of its longest
+/// matching prefix (this many bytes long).
+#[derive(Debug, Clone, Copy)]
+enum Selection {
+    Exact,
+    Prefix(usize),
+}
+
+impl Route {
+    /// True if this route is one of those `selection` picks for `path`.
+    fn selects(&self, path: &str, selection: Selection) -> bool {
+        match (&self.pattern, selection) {
+            (Pattern::Exact(p), Selection::Exact) => p == path,
+            (Pattern::Prefix(p), Selection::Prefix(len)) => {
+                p.len() == len && prefix_matches(p, path)
+            }
+            _ => false,
         }
     }
 }
@@ -220,6 +235,7 @@ mod tests {
     fn body(r: &Response) -> String {
         match &r.body {
             crate::response::Body::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
+            crate::response::Body::Static(b) => String::from_utf8(b.to_vec()).unwrap(),
             other => panic!("unexpected body {other:?}"),
         }
     }

@@ -25,12 +25,13 @@ use core::fmt;
 
 use tundra_core::{Duration, Instant};
 
+use crate::access::{AccessLogEntry, LoggedTarget};
 use crate::chunked::{encode_chunk, encode_last_chunk};
 use crate::date::{format_imf_fixdate, WallClock};
 use crate::error::ParseError;
 use crate::headers::write_field;
 use crate::limits::Limits;
-use crate::message::{Method, Request, Version};
+use crate::message::{Method, Request};
 use crate::parse::RequestDecoder;
 use crate::response::{Body, BodyStream, Response};
 use crate::router::Router;
@@ -89,37 +90,6 @@ pub struct Server {
     pub config: ServerConfig,
     /// Routes.
     pub router: Router,
-}
-
-/// One access-log line: what was asked, what was answered, how long it took.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessLogEntry {
-    /// The method, or `-` if the request did not parse.
-    pub method: String,
-    /// The request target, or `-`.
-    pub target: String,
-    /// The request version, if it parsed.
-    pub version: Option<Version>,
-    /// The status sent.
-    pub status: StatusCode,
-    /// Body bytes sent (0 for HEAD and bodiless statuses).
-    pub body_bytes: u64,
-    /// From the first byte of the request to the last byte of the response queued.
-    pub duration: Duration,
-}
-
-impl fmt::Display for AccessLogEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{} {}", self.method, self.target)?;
-        if let Some(v) = self.version {
-            write!(f, " {v}")?;
-        }
-        write!(
-            f,
-            "\" {} {} {}",
-            self.status.0, self.body_bytes, self.duration
-        )
-    }
 }
 
 /// A connection that switched protocols after a 101 (RFC 9110 §7.8): from now on its
@@ -469,8 +439,8 @@ impl ServerConnection {
             response = Response::status_page(StatusCode::INTERNAL_SERVER_ERROR);
         }
         let log_entry = AccessLogEntry {
-            method: request.method.to_string(),
-            target: request.target.clone(),
+            method: Some(request.method.clone()),
+            target: Some(LoggedTarget::new(&request.target)),
             version: Some(request.version),
             status: response.status,
             body_bytes: 0,
@@ -523,19 +493,12 @@ impl ServerConnection {
         if !keep_alive {
             self.closing = true;
         }
+        // The next request is decoded into this one's buffers.
+        self.decoder.recycle(request);
 
         let body = core::mem::take(&mut response.body);
         match body {
             _ if no_content => self.push_access(log_entry, started, now),
-            Body::Empty => self.push_access(log_entry, started, now),
-            Body::Bytes(bytes) => {
-                self.out.extend_from_slice(&bytes);
-                let entry = AccessLogEntry {
-                    body_bytes: bytes.len() as u64,
-                    ..log_entry
-                };
-                self.push_access(entry, started, now);
-            }
             Body::Stream(stream) => {
                 self.stream = Some(ActiveStream {
                     remaining: length,
@@ -544,6 +507,15 @@ impl ServerConnection {
                     log: log_entry,
                     started,
                 });
+            }
+            in_memory => {
+                let bytes = in_memory.as_bytes().unwrap_or_default();
+                self.out.extend_from_slice(bytes);
+                let entry = AccessLogEntry {
+                    body_bytes: bytes.len() as u64,
+                    ..log_entry
+                };
+                self.push_access(entry, started, now);
             }
         }
     }
@@ -622,19 +594,16 @@ impl ServerConnection {
                 None => format!("{status}\n"),
             },
         );
-        let Body::Bytes(body) = &page.body else {
-            unreachable!("text responses are bytes")
-        };
+        let body = page.body.as_bytes().unwrap_or_default();
         let len = body.len() as u64;
-        let body = body.clone();
         self.write_head(now, &page, Some((len, false)), Some("close"));
-        self.out.extend_from_slice(&body);
+        self.out.extend_from_slice(body);
         self.closing = true;
         self.head_started = None;
         self.body_started = None;
         let entry = AccessLogEntry {
-            method: "-".into(),
-            target: "-".into(),
+            method: None,
+            target: None,
             version: None,
             status,
             body_bytes: len,

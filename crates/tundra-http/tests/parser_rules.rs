@@ -9,13 +9,31 @@ use tundra_http::{
 
 /// Decodes `chunks` in order: the requests, then the error that ended the stream (if any).
 fn decode_chunks(chunks: &[&[u8]], limits: Limits) -> (Vec<Request>, Option<ParseError>) {
+    decode_with(chunks, limits, |_, r| r)
+}
+
+/// Decodes `chunks` giving every request back to the decoder after copying it, as the
+/// server does: what the next request carries over from the last must be nothing.
+fn decode_recycling(chunks: &[&[u8]], limits: Limits) -> (Vec<Request>, Option<ParseError>) {
+    decode_with(chunks, limits, |d, r| {
+        let copy = r.clone();
+        d.recycle(r);
+        copy
+    })
+}
+
+fn decode_with(
+    chunks: &[&[u8]],
+    limits: Limits,
+    mut take: impl FnMut(&mut RequestDecoder, Request) -> Request,
+) -> (Vec<Request>, Option<ParseError>) {
     let mut d = RequestDecoder::new(limits);
     let mut out = Vec::new();
     for c in chunks {
         d.feed(c);
         loop {
             match d.poll() {
-                Ok(Some(r)) => out.push(r),
+                Ok(Some(r)) => out.push(take(&mut d, r)),
                 Ok(None) => break,
                 Err(e) => return (out, Some(e)),
             }
@@ -28,6 +46,11 @@ fn decode_chunks(chunks: &[&[u8]], limits: Limits) -> (Vec<Request>, Option<Pars
 #[track_caller]
 fn decode_every_way(input: &[u8], limits: Limits) -> (Vec<Request>, Option<ParseError>) {
     let whole = decode_chunks(&[input], limits);
+    assert_eq!(
+        decode_recycling(&[input], limits),
+        whole,
+        "recycling requests"
+    );
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
     assert_eq!(decode_chunks(&bytes, limits), whole, "one byte at a time");
     for i in 0..=input.len() {
@@ -175,6 +198,27 @@ fn pipelined_requests_come_out_in_order() {
     let targets: Vec<String> = r.iter().map(|r| r.target.clone()).collect();
     let expected: Vec<String> = (0..20).map(|i| format!("/{i}")).collect();
     assert_eq!(targets, expected);
+}
+
+#[test]
+fn a_recycled_request_carries_nothing_into_the_next() {
+    // The server hands each request back for the next one's buffers (`recycle`):
+    // `accepts` decodes with and without that and demands the same requests.
+    let r = accepts(concat!(
+        "POST /upload?x=1 HTTP/1.1\r\nHost: a\r\nX-Long: 0123456789\r\n",
+        "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n",
+        "PURGE /b HTTP/1.1\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.0\r\n\r\n",
+    ));
+    assert_eq!(r.len(), 3);
+    assert_eq!(
+        (r[0].body.as_slice(), r[0].trailers.len()),
+        (&b"abc"[..], 1)
+    );
+    assert_eq!(r[1].method, Method::Other("PURGE".into()));
+    assert_eq!((r[1].body.len(), r[1].trailers.len()), (0, 0));
+    assert_eq!((r[2].target.as_str(), r[2].headers.len()), ("/", 0));
+    assert!(!r[2].keep_alive);
 }
 
 #[test]
