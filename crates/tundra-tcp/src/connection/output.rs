@@ -495,7 +495,9 @@ impl Connection {
                 tsecr: ts.recent,
             });
         }
-        if self.sack_enabled {
+        // The common case (nothing held out of order, no duplicate to report) has no
+        // blocks to build: an ACK per request on a keep-alive connection.
+        if self.sack_enabled && (self.dsack_out.is_some() || self.recv_buf.has_holes()) {
             let rcv_nxt = self.rcv_nxt;
             let ranges = || {
                 self.recv_buf
