@@ -24,7 +24,8 @@
 //! Room for ICMP: the demultiplexing table maps a 4-tuple to its connection, so an ICMP
 //! error quoting a TCP header (RFC 5927) can later be routed to the connection here.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::BuildHasher;
 
 use core::fmt;
 use core::net::{Ipv4Addr, SocketAddrV4};
@@ -45,7 +46,28 @@ use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
 /// drawing the key leaves the main stream (ISN key, ephemeral ports) as it was.
 const COOKIE_SEED_DOMAIN: u64 = 0x5359_4e43_4f4f_4b49; // "SYNCOOKI"
 
+/// Mixed into the endpoint's seed for the demultiplexing table's hash key (its own
+/// stream, like the cookie key's).
+const DEMUX_SEED_DOMAIN: u64 = 0x4445_4d55_584b_4559; // "DEMUXKEY"
+
 type Reply = (Ipv4Addr, Ipv4Addr, TcpRepr<'static>);
+
+/// The demultiplexing table's hasher: SipHash-1-3 under a key drawn from the
+/// endpoint's seed, so a peer cannot choose 4-tuples that collide (hash flooding) and
+/// the table stays deterministic for replay (std's `RandomState` asks the OS).
+#[derive(Debug, Clone, Copy)]
+struct DemuxHasher {
+    k0: u64,
+    k1: u64,
+}
+
+impl BuildHasher for DemuxHasher {
+    type Hasher = siphasher::sip::SipHasher13;
+
+    fn build_hasher(&self) -> Self::Hasher {
+        siphasher::sip::SipHasher13::new_with_keys(self.k0, self.k1)
+    }
+}
 
 /// Names one connection of an [`Endpoint`]. Stale handles (of removed connections)
 /// never alias a newer connection.
@@ -253,7 +275,8 @@ pub struct Endpoint {
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
     live: usize,
-    demux: BTreeMap<FourTuple, ConnHandle>,
+    /// Connections by 4-tuple (a hash table: looked up for every segment).
+    demux: HashMap<FourTuple, ConnHandle, DemuxHasher>,
     listeners: Vec<ListenerSlot>,
     by_port: BTreeMap<SocketAddrV4, ListenerHandle>,
     /// RSTs (and other replies) not tied to a connection: (src, dst, segment).
@@ -278,6 +301,11 @@ impl Endpoint {
         let mut rng = Rng::from_seed(seed);
         let isn = IsnGenerator::new(&mut rng);
         let cookies = SynCookies::new(&mut Rng::from_seed(seed ^ COOKIE_SEED_DOMAIN));
+        let mut demux_rng = Rng::from_seed(seed ^ DEMUX_SEED_DOMAIN);
+        let demux_key = DemuxHasher {
+            k0: demux_rng.next_u64(),
+            k1: demux_rng.next_u64(),
+        };
         Endpoint {
             config,
             rng,
@@ -286,7 +314,7 @@ impl Endpoint {
             slots: Vec::new(),
             free_slots: Vec::new(),
             live: 0,
-            demux: BTreeMap::new(),
+            demux: HashMap::with_hasher(demux_key),
             listeners: Vec::new(),
             by_port: BTreeMap::new(),
             replies: VecDeque::new(),

@@ -368,6 +368,18 @@ impl TcpOptions {
     /// use 14 instead of the specified value." (logged at debug level here).
     pub fn parse(area: &[u8]) -> Result<TcpOptions, OptionError> {
         let mut options = TcpOptions::default();
+        // RFC 7323 Appendix A: the layout every data segment and ACK of a timestamp
+        // connection without SACK blocks carries, NOP, NOP, TS; read at once (Linux's
+        // `tcp_parse_aligned_timestamp`), the same result as the general loop below.
+        if let [kind::NOP, kind::NOP, kind::TIMESTAMPS, 10, ts @ ..] = area {
+            if ts.len() == 8 {
+                options.timestamp = Some(TcpTimestamp {
+                    tsval: u32::from_be_bytes([ts[0], ts[1], ts[2], ts[3]]),
+                    tsecr: u32::from_be_bytes([ts[4], ts[5], ts[6], ts[7]]),
+                });
+                return Ok(options);
+            }
+        }
         for option in TcpOptionIter::new(area) {
             match option? {
                 TcpOption::EndOfList | TcpOption::NoOperation | TcpOption::Unknown { .. } => {}
@@ -849,5 +861,42 @@ mod tests {
         assert_eq!(opt.emit(&mut buf), 4);
         assert_eq!(buf, [0xfe, 0x04, 0xaa, 0xbb]);
         assert_eq!(opt.to_string(), "unknown-254 len 2");
+    }
+
+    /// The aligned-timestamp fast path in `TcpOptions::parse` gives what the general
+    /// loop gives, and only takes exactly NOP, NOP, TS: followed by anything (a SACK),
+    /// or with another length byte, the loop decides.
+    #[test]
+    fn aligned_timestamps_parse_like_the_general_loop() {
+        let general = |area: &[u8]| -> Result<TcpOptions, OptionError> {
+            let mut o = TcpOptions::default();
+            for option in TcpOptionIter::new(area) {
+                match option? {
+                    TcpOption::Timestamps(ts) => o.timestamp = Some(ts),
+                    TcpOption::Sack(blocks) => o.sack_blocks = blocks,
+                    _ => {}
+                }
+            }
+            Ok(o)
+        };
+        let aligned = [1, 1, 8, 10, 0, 0, 0, 5, 0xff, 0, 0, 9];
+        let parsed = TcpOptions::parse(&aligned).unwrap();
+        assert_eq!(
+            parsed.timestamp,
+            Some(TcpTimestamp {
+                tsval: 5,
+                tsecr: 0xff00_0009
+            })
+        );
+        assert_eq!(parsed, general(&aligned).unwrap());
+        let mut with_sack = aligned.to_vec();
+        with_sack.extend_from_slice(&[1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2]);
+        let parsed = TcpOptions::parse(&with_sack).unwrap();
+        assert!(parsed.sack_blocks[0].is_some(), "the SACK after it is read");
+        assert_eq!(parsed, general(&with_sack).unwrap());
+        let mut bad_len = aligned;
+        bad_len[3] = 9;
+        assert_eq!(TcpOptions::parse(&bad_len), general(&bad_len));
+        assert!(TcpOptions::parse(&bad_len).is_err());
     }
 }
