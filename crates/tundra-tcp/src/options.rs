@@ -488,6 +488,21 @@ impl TcpOptions {
     /// # Panics
     /// If `buf` is shorter than [`TcpOptions::buffer_len`].
     pub fn emit(&self, buf: &mut [u8]) -> usize {
+        // The options of every ACK and data segment of a timestamp connection with
+        // nothing to SACK: NOP, NOP, TS (what `layout` gives), written directly.
+        if let TcpOptions {
+            mss: None,
+            window_scale: None,
+            sack_permitted: false,
+            sack_blocks: [None, None, None, None],
+            timestamp: Some(ts),
+        } = *self
+        {
+            buf[..4].copy_from_slice(&[kind::NOP, kind::NOP, kind::TIMESTAMPS, 10]);
+            buf[4..8].copy_from_slice(&ts.tsval.to_be_bytes());
+            buf[8..12].copy_from_slice(&ts.tsecr.to_be_bytes());
+            return 12;
+        }
         let mut at = 0;
         for option in self.layout().as_slice() {
             at += option.emit(&mut buf[at..]);
@@ -898,5 +913,27 @@ mod tests {
         bad_len[3] = 9;
         assert_eq!(TcpOptions::parse(&bad_len), general(&bad_len));
         assert!(TcpOptions::parse(&bad_len).is_err());
+    }
+
+    /// The NOP, NOP, TS shortcut in `TcpOptions::emit` writes what the layout does.
+    #[test]
+    fn timestamps_alone_emit_like_the_layout() {
+        let options = TcpOptions {
+            timestamp: Some(TcpTimestamp {
+                tsval: 0x0102_0304,
+                tsecr: 0xa0b0_c0d0,
+            }),
+            ..TcpOptions::default()
+        };
+        let mut fast = [0u8; 40];
+        let n = options.emit(&mut fast);
+        let mut slow = [0u8; 40];
+        let mut at = 0;
+        for option in options.layout().as_slice() {
+            at += option.emit(&mut slow[at..]);
+        }
+        assert_eq!((n, &fast[..n]), (at, &slow[..at]));
+        assert_eq!(n, options.buffer_len());
+        assert_eq!(TcpOptions::parse(&fast[..n]).unwrap(), options);
     }
 }
