@@ -29,7 +29,7 @@ use crate::access::{AccessLogEntry, LoggedTarget};
 use crate::chunked::{encode_chunk, encode_last_chunk};
 use crate::date::{format_imf_fixdate, WallClock};
 use crate::error::ParseError;
-use crate::headers::write_field;
+use crate::headers::{is_known_valid, write_field, write_known_field};
 use crate::limits::Limits;
 use crate::message::{Method, Request};
 use crate::parse::RequestDecoder;
@@ -164,6 +164,9 @@ pub struct ServerConnection {
     last_now: Instant,
     /// The last `Date` value written and the second it names (formatted once a second).
     date: Option<(u64, String)>,
+    /// The configured `Server` value is a valid field value as it is (checked once
+    /// here, not for every response).
+    server_name_valid: bool,
 }
 
 impl fmt::Debug for ServerConnection {
@@ -181,6 +184,11 @@ impl ServerConnection {
     /// A connection accepted at `now`.
     pub fn new(server: Arc<Server>, now: Instant) -> ServerConnection {
         let limits = server.config.limits;
+        let server_name_valid = server
+            .config
+            .server_name
+            .as_ref()
+            .is_some_and(|name| is_known_valid("Server", name.as_bytes()));
         ServerConnection {
             server,
             decoder: RequestDecoder::new(limits),
@@ -200,6 +208,7 @@ impl ServerConnection {
             last_activity: now,
             last_now: now,
             date: None,
+            server_name_valid,
         }
     }
 
@@ -247,7 +256,10 @@ impl ServerConnection {
             self.out_pos = 0;
         }
         self.fill_from_stream(now);
-        if self.stream.is_none() {
+        // Requests held back while the output was above the high water are answered
+        // now. With nothing buffered and no end of input there is nothing to answer
+        // (the common keep-alive case), so the decoder is not asked.
+        if self.stream.is_none() && (self.decoder.buffered() > 0 || self.peer_eof) {
             self.process(now);
             self.fill_from_stream(now);
         }
@@ -522,12 +534,16 @@ impl ServerConnection {
 
     /// Writes a status line and fields. `framing` is `Some((len, chunked))`: chunked
     /// announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
+    ///
+    /// Every field goes through [`write_field`]'s check except those valid by
+    /// construction: our own literals, digits and date, the `Server` name checked when
+    /// the connection was made, and [`crate::headers::KnownField`]s.
     fn write_head(
         &mut self,
         now: Instant,
         response: &Response,
         framing: Option<(u64, bool)>,
-        connection: Option<&str>,
+        connection: Option<&'static str>,
     ) {
         let cfg = &self.server.config;
         let out = &mut self.out;
@@ -547,30 +563,31 @@ impl ServerConnection {
                 self.date = Some((secs, format_imf_fixdate(secs)));
             }
             if let Some((_, date)) = &self.date {
-                // Our own IMF-fixdate text: nothing for `write_field` to check.
-                out.extend_from_slice(b"Date: ");
-                out.extend_from_slice(date.as_bytes());
-                out.extend_from_slice(b"\r\n");
+                write_known_field(out, "Date", date.as_bytes());
             }
         }
         if let Some(name) = &cfg.server_name {
-            write_field(out, "Server", name.as_bytes());
+            if self.server_name_valid {
+                write_known_field(out, "Server", name.as_bytes());
+            } else {
+                write_field(out, "Server", name.as_bytes());
+            }
         }
         let upgrading =
             response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
-        for h in response.headers.iter() {
-            let managed = ["content-length", "transfer-encoding", "date", "server"]
-                .iter()
-                .any(|m| h.name.eq_ignore_ascii_case(m))
-                || (!upgrading && h.name.eq_ignore_ascii_case("connection"));
-            if !managed {
+        for (h, known_valid) in response.headers.iter_marked() {
+            if is_managed(h.name, upgrading) {
+                continue;
+            }
+            if known_valid {
+                write_known_field(out, h.name, h.value);
+            } else {
                 write_field(out, h.name, h.value);
             }
         }
         match framing {
-            Some((_, true)) => write_field(out, "Transfer-Encoding", b"chunked"),
+            Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
             Some((len, false)) => {
-                // Digits only: nothing for `write_field` to check.
                 out.extend_from_slice(b"Content-Length: ");
                 write_decimal(out, len, 1);
                 out.extend_from_slice(b"\r\n");
@@ -578,7 +595,7 @@ impl ServerConnection {
             None => {}
         }
         if let Some(c) = connection {
-            write_field(out, "Connection", c.as_bytes());
+            write_known_field(out, "Connection", c.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -614,6 +631,9 @@ impl ServerConnection {
 
     /// Pulls streamed body bytes into the output while it is below the high water.
     fn fill_from_stream(&mut self, now: Instant) {
+        if self.stream.is_none() {
+            return;
+        }
         let chunk = self.server.config.stream_chunk.max(1);
         let high_water = self.server.config.output_high_water;
         while self.pending_out() < high_water {
@@ -672,7 +692,7 @@ impl ServerConnection {
     }
 
     fn maybe_finish_upgrade(&mut self) {
-        if self.pending_out() > 0 {
+        if self.upgrade_pending.is_none() || self.pending_out() > 0 {
             return;
         }
         if let Some((request, protocol)) = self.upgrade_pending.take() {
@@ -703,6 +723,21 @@ impl ServerConnection {
     }
 }
 
+/// True for a field the server writes itself (Date, Server, the framing fields and,
+/// except on a 101, Connection), so a handler's copy of it is not sent. Compared by
+/// length first: most names are not one of these.
+fn is_managed(name: &str, upgrading: bool) -> bool {
+    let managed: &str = match name.len() {
+        4 => "date",
+        6 => "server",
+        10 if !upgrading => "connection",
+        14 => "content-length",
+        17 => "transfer-encoding",
+        _ => return false,
+    };
+    name.eq_ignore_ascii_case(managed)
+}
+
 /// Appends `n` in decimal, zero-padded to at least `min_digits` (at most 20) digits.
 fn write_decimal(out: &mut Vec<u8>, n: u64, min_digits: usize) {
     let mut digits = [b'0'; 20];
@@ -722,7 +757,21 @@ fn write_decimal(out: &mut Vec<u8>, n: u64, min_digits: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_decimal;
+    use super::{is_managed, write_decimal};
+
+    /// The fields the server writes itself, in any case; Connection only when not
+    /// switching protocols (a 101 carries the handler's `Connection: Upgrade`).
+    #[test]
+    fn managed_fields_are_found_in_any_case() {
+        for name in ["Date", "SERVER", "content-length", "Transfer-Encoding"] {
+            assert!(is_managed(name, false) && is_managed(name, true), "{name}");
+        }
+        assert!(is_managed("Connection", false));
+        assert!(!is_managed("Connection", true));
+        for name in ["Content-Type", "Dates", "Servers", "X-Date", ""] {
+            assert!(!is_managed(name, false), "{name}");
+        }
+    }
 
     /// The status code is three digits and a length as many as it needs.
     #[test]
