@@ -3,8 +3,8 @@
 //!
 //! The parsers and the serializer test every byte they see against these classes, so
 //! the two that are not a simple range (`tchar` and the bytes of a field value) are
-//! looked up in 256-entry tables built at compile time from the ABNF: one load and
-//! one test per byte.
+//! looked up in 256-entry tables built at compile time from the ABNF, and scans use
+//! [`run_len`]: one load and one test per byte.
 
 /// The 256-entry table of a byte class given as `|b| condition`: entry `b` is the
 /// condition's value for `b` (a macro, as a `const fn` cannot call a closure).
@@ -58,6 +58,11 @@ pub(crate) const fn is_value_byte(b: u8) -> bool {
 
 /// [`is_value_byte`] as a table.
 const VALUE_BYTE: [bool; 256] = class_table!(|b| is_field_vchar(b) || is_ows(b));
+
+/// How many bytes at the start of `bytes` belong to `class` (the length of the run).
+pub(crate) fn run_len(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
+    bytes.iter().position(|&b| !class(b)).unwrap_or(bytes.len())
+}
 
 /// `VCHAR = %x21-7E` (RFC 5234 B.1).
 pub(crate) const fn is_vchar(b: u8) -> bool {
@@ -168,6 +173,8 @@ mod tests {
             let value = b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b) || b >= 0x80;
             assert_eq!(is_value_byte(b), value, "value byte {b:#04x}");
         }
+        assert_eq!(run_len(b"GET /", is_tchar), 3);
+        assert_eq!(run_len(b"abc", is_tchar), 3);
         assert!(is_clean_value(b"text/plain; charset=utf-8"));
         assert!(is_clean_value(b""));
         assert!(!is_clean_value(b" a"));
