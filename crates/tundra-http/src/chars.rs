@@ -59,6 +59,29 @@ pub(crate) const fn is_value_byte(b: u8) -> bool {
 /// [`is_value_byte`] as a table.
 const VALUE_BYTE: [bool; 256] = class_table!(|b| is_field_vchar(b) || is_ows(b));
 
+/// True for a byte of a `Host` value: `uri-host [ ":" port ]` (RFC 9110 §7.2), where
+/// uri-host is an IP-literal, IPv4address or reg-name (RFC 3986 §3.2.2), all drawn
+/// from these characters.
+pub(crate) const fn is_host_char(b: u8) -> bool {
+    HOST_CHAR[b as usize]
+}
+
+/// [`is_host_char`] as a table.
+const HOST_CHAR: [bool; 256] =
+    class_table!(|b| b.is_ascii_alphanumeric() || one_of(b"-._~%!$&'()*+,;=:[]", b));
+
+/// True if `b` is in `set` (`contains` for `const` tables).
+const fn one_of(set: &[u8], b: u8) -> bool {
+    let mut i = 0;
+    while i < set.len() {
+        if set[i] == b {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// How many bytes at the start of `bytes` belong to `class` (the length of the run).
 pub(crate) fn run_len(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
     bytes.iter().position(|&b| !class(b)).unwrap_or(bytes.len())
@@ -172,6 +195,8 @@ mod tests {
             assert_eq!(is_tchar(b), tchar, "tchar {b:#04x}");
             let value = b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b) || b >= 0x80;
             assert_eq!(is_value_byte(b), value, "value byte {b:#04x}");
+            let host = b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b);
+            assert_eq!(is_host_char(b), host, "host {b:#04x}");
         }
         assert_eq!(run_len(b"GET /", is_tchar), 3);
         assert_eq!(run_len(b"abc", is_tchar), 3);

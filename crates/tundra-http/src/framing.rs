@@ -188,14 +188,10 @@ fn check_host(
         (None, _) if version.is_http11() => Err(ParseError::MissingHost),
         (None, _) => Ok(()),
         (Some(_), 2..) => Err(ParseError::MultipleHost),
-        // Host = uri-host [ ":" port ] (RFC 9110 §7.2); uri-host is an IP-literal,
-        // IPv4address or reg-name (RFC 3986 §3.2.2), all drawn from these characters.
-        // An empty value is allowed (RFC 9112 §3.2).
+        // Host = uri-host [ ":" port ] (RFC 9110 §7.2), see `is_host_char`. An empty
+        // value is allowed (RFC 9112 §3.2).
         (Some(v), _) => {
-            let ok = v
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b));
-            if ok {
+            if v.iter().all(|&b| chars::is_host_char(b)) {
                 Ok(())
             } else {
                 Err(ParseError::BadHost)

@@ -157,7 +157,11 @@ pub struct ServerConnection {
     upgrade_pending: Option<(Request, String)>,
     upgraded: bool,
     post_upgrade: Vec<u8>,
-    events: VecDeque<ServerEvent>,
+    /// Access-log entries not yet taken by `poll_event`, oldest first.
+    access: VecDeque<AccessLogEntry>,
+    /// The Upgraded event, once the 101 is sent. Nothing is logged after it, so
+    /// `poll_event` gives it after every access entry: the order they happened in.
+    upgraded_event: Option<Upgrade>,
     head_started: Option<Instant>,
     body_started: Option<Instant>,
     last_activity: Instant,
@@ -202,7 +206,8 @@ impl ServerConnection {
             upgrade_pending: None,
             upgraded: false,
             post_upgrade: Vec::new(),
-            events: VecDeque::new(),
+            access: VecDeque::new(),
+            upgraded_event: None,
             head_started: None,
             body_started: None,
             last_activity: now,
@@ -256,10 +261,7 @@ impl ServerConnection {
             self.out_pos = 0;
         }
         self.fill_from_stream(now);
-        // Requests held back while the output was above the high water are answered
-        // now. With nothing buffered and no end of input there is nothing to answer
-        // (the common keep-alive case), so the decoder is not asked.
-        if self.stream.is_none() && (self.decoder.buffered() > 0 || self.peer_eof) {
+        if self.stream.is_none() {
             self.process(now);
             self.fill_from_stream(now);
         }
@@ -316,7 +318,10 @@ impl ServerConnection {
 
     /// The next event for the driver.
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front()
+        match self.access.pop_front() {
+            Some(entry) => Some(ServerEvent::Access(entry)),
+            None => self.upgraded_event.take().map(ServerEvent::Upgraded),
+        }
     }
 
     /// True when the transport should be closed now: everything was sent after a
@@ -346,7 +351,8 @@ impl ServerConnection {
     pub fn is_waiting_for_input(&self) -> bool {
         self.phase() == Phase::Idle
             && self.decoder.buffered() == 0
-            && self.events.is_empty()
+            && self.access.is_empty()
+            && self.upgraded_event.is_none()
             && !self.aborted
             && !self.peer_eof
     }
@@ -393,6 +399,13 @@ impl ServerConnection {
                 || self.stream.is_some()
                 || self.pending_out() >= self.server.config.output_high_water
             {
+                break;
+            }
+            // With no bytes waiting the decoder has nothing new to say (a request
+            // comes out of the poll that reads its last byte), so it is asked only if
+            // the input ended. This is the common case: after each keep-alive request
+            // and on every `poll_transmit`.
+            if self.decoder.buffered() == 0 && !self.peer_eof {
                 break;
             }
             match self.decoder.poll() {
@@ -699,27 +712,21 @@ impl ServerConnection {
             let mut leftover = self.decoder.take_buffered();
             leftover.append(&mut self.post_upgrade);
             self.upgraded = true;
-            self.events.push_back(ServerEvent::Upgraded(Upgrade {
+            self.upgraded_event = Some(Upgrade {
                 protocol,
                 request,
                 leftover,
-            }));
+            });
         }
     }
 
     fn push_access(&mut self, mut entry: AccessLogEntry, started: Instant, now: Instant) {
         entry.duration = now - started;
         log::info!(target: "tundra_http::access", "{entry}");
-        if self.events.len() >= MAX_EVENTS {
-            if let Some(i) = self
-                .events
-                .iter()
-                .position(|e| matches!(e, ServerEvent::Access(_)))
-            {
-                self.events.remove(i);
-            }
+        if self.access.len() >= MAX_EVENTS {
+            self.access.pop_front();
         }
-        self.events.push_back(ServerEvent::Access(entry));
+        self.access.push_back(entry);
     }
 }
 
