@@ -320,10 +320,13 @@ impl RequestHeadParser {
 
     fn method_and_target<'b>(&self, buf: &'b [u8]) -> Option<(&'b str, &'b str)> {
         self.done?;
-        // Tokens and VCHARs are ASCII, so these conversions cannot fail.
+        // The method, its SP and the target are tokens, SP and VCHARs: ASCII, so this
+        // one conversion cannot fail and both slices are on char boundaries.
+        let start = self.method.start;
+        let line = core::str::from_utf8(buf.get(start..self.target.end)?).ok()?;
         Some((
-            core::str::from_utf8(buf.get(self.method.clone())?).ok()?,
-            core::str::from_utf8(buf.get(self.target.clone())?).ok()?,
+            line.get(..self.method.end - start)?,
+            line.get(self.target.start - start..)?,
         ))
     }
 }
