@@ -70,6 +70,19 @@ pub(crate) const fn is_host_char(b: u8) -> bool {
 const HOST_CHAR: [bool; 256] =
     class_table!(|b| b.is_ascii_alphanumeric() || one_of(b"-._~%!$&'()*+,;=:[]", b));
 
+/// True if every byte of `bytes` is in the class `table` (`iter().all` for `const`
+/// checks).
+const fn all_in(bytes: &[u8], table: &[bool; 256]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if !table[bytes[i] as usize] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// True if `b` is in `set` (`contains` for `const` tables).
 const fn one_of(set: &[u8], b: u8) -> bool {
     let mut i = 0;
@@ -115,26 +128,15 @@ pub(crate) const fn hex_value(b: u8) -> Option<u8> {
 
 /// True if every byte of `s` is a `tchar` and `s` is not empty (a `token`).
 pub(crate) const fn is_token(s: &[u8]) -> bool {
-    let mut i = 0;
-    while i < s.len() {
-        if !is_tchar(s[i]) {
-            return false;
-        }
-        i += 1;
-    }
-    !s.is_empty()
+    !s.is_empty() && all_in(s, &TCHAR)
 }
 
 /// True if `value` can be written as a field value exactly as it is: only
 /// [`is_value_byte`] bytes, and no whitespace at either end (RFC 9112 §5.1: OWS around
 /// a value is not part of it).
 pub(crate) const fn is_clean_value(value: &[u8]) -> bool {
-    let mut i = 0;
-    while i < value.len() {
-        if !is_value_byte(value[i]) {
-            return false;
-        }
-        i += 1;
+    if !all_in(value, &VALUE_BYTE) {
+        return false;
     }
     match value {
         [first, .., last] => !is_ows(*first) && !is_ows(*last),
