@@ -127,7 +127,10 @@ impl RequestDecoder {
                     let decoder = match framing.body {
                         BodyLength::Length(len) => BodyDecoder::Length(len),
                         BodyLength::Chunked => BodyDecoder::Chunked(ChunkedDecoder::new()),
-                        _ => return Ok(Some(self.finish(request))),
+                        _ => {
+                            self.finish(request.keep_alive);
+                            return Ok(Some(request));
+                        }
                     };
                     self.state = State::Body { request, decoder };
                     // RFC 9110 §10.1.1: a server that receives 100-continue sends 100
@@ -163,16 +166,18 @@ impl RequestDecoder {
                     else {
                         unreachable!("matched above")
                     };
-                    return Ok(Some(self.finish(request)));
+                    self.finish(request.keep_alive);
+                    return Ok(Some(request));
                 }
             }
         }
     }
 
-    /// Ends the current request and prepares for the next one (or for the close).
-    fn finish(&mut self, request: Request) -> Request {
+    /// Ends the current request and prepares for the next one (or, without
+    /// `keep_alive`, for the close).
+    fn finish(&mut self, keep_alive: bool) {
         self.continue_due = false;
-        if request.keep_alive {
+        if keep_alive {
             self.head.reset();
             self.state = State::Head;
             self.compact();
@@ -181,7 +186,6 @@ impl RequestDecoder {
             self.buf = Vec::new();
             self.start = 0;
         }
-        request
     }
 
     /// Drops consumed bytes. Only valid between heads or inside a body, where no

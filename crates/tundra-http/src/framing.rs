@@ -56,8 +56,9 @@ impl RequestFraming {
         version: Version,
         limits: &Limits,
     ) -> Result<RequestFraming, ParseError> {
-        check_host(headers, version)?;
-        let body = body_length(headers, version)?;
+        let fields = Fields::of(headers);
+        check_host(&fields, version)?;
+        let body = body_length(&fields, version)?;
         if let BodyLength::Length(n) = body {
             // RFC 9110 §15.5.14: refuse content larger than we are willing to process;
             // with a declared length we can do so before reading any of it.
@@ -66,13 +67,14 @@ impl RequestFraming {
             }
         }
         let expect_continue = version.is_http11()
-            && headers
+            && fields.expect
+            && fields
                 .values("expect")
                 .flat_map(list_elements)
                 .any(|e| e.eq_ignore_ascii_case(b"100-continue"));
         Ok(RequestFraming {
             body,
-            keep_alive: keep_alive(headers, version),
+            keep_alive: persists(&fields, version),
             expect_continue,
         })
     }
@@ -81,32 +83,91 @@ impl RequestFraming {
 /// Field lines framing is read from: the views of a parsed head, or the owned list a
 /// request was copied into (the decoder reuses one per connection).
 pub(crate) trait FieldLines {
-    /// The values of the fields called `name` (case-insensitive), in order.
-    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's;
+    /// Every field line, in order.
+    fn lines(&self) -> impl Iterator<Item = Header<'_>>;
 }
 
 impl FieldLines for [Header<'_>] {
-    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        self.iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value)
+    fn lines(&self) -> impl Iterator<Item = Header<'_>> {
+        self.iter().copied()
     }
 }
 
 impl FieldLines for Headers {
-    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
-        self.get_all(name)
+    fn lines(&self) -> impl Iterator<Item = Header<'_>> {
+        self.iter()
+    }
+}
+
+/// The field lines of a head, with a note of which fields that framing reads are
+/// present, taken in one pass. The rules below search the lines for a field only if
+/// it is there, so a request with Host and nothing else of interest (most requests) is
+/// read once rather than once per rule.
+struct Fields<'h, H: FieldLines + ?Sized> {
+    lines: &'h H,
+    /// The value of the first Host line.
+    host: Option<&'h [u8]>,
+    /// How many Host lines there are.
+    hosts: usize,
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+    expect: bool,
+}
+
+impl<'h, H: FieldLines + ?Sized> Fields<'h, H> {
+    fn of(lines: &'h H) -> Fields<'h, H> {
+        let mut fields = Fields {
+            lines,
+            host: None,
+            hosts: 0,
+            transfer_encoding: false,
+            content_length: false,
+            connection: false,
+            expect: false,
+        };
+        for h in lines.lines() {
+            // Field names are case-insensitive (RFC 9110 §5.1); compared by length
+            // first, as most names are none of these.
+            let is = |name: &str| h.name.eq_ignore_ascii_case(name);
+            match h.name.len() {
+                4 if is("host") => {
+                    fields.host = fields.host.or(Some(h.value));
+                    fields.hosts += 1;
+                }
+                6 if is("expect") => fields.expect = true,
+                10 if is("connection") => fields.connection = true,
+                14 if is("content-length") => fields.content_length = true,
+                17 if is("transfer-encoding") => fields.transfer_encoding = true,
+                _ => {}
+            }
+        }
+        fields
+    }
+
+    /// The values of the fields called `name` (case-insensitive), in order.
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'h [u8]> + 's {
+        self.lines
+            .lines()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
     }
 }
 
 /// RFC 9112 §9.3: `close` ends the connection; HTTP/1.1 persists by default; HTTP/1.0
 /// persists only with `keep-alive` (RFC 9112 Appendix C.2.2).
 pub(crate) fn keep_alive(headers: &(impl FieldLines + ?Sized), version: Version) -> bool {
+    persists(&Fields::of(headers), version)
+}
+
+/// [`keep_alive`] for fields already looked at.
+fn persists(fields: &Fields<'_, impl FieldLines + ?Sized>, version: Version) -> bool {
     let has = |token: &[u8]| {
-        headers
-            .values("connection")
-            .flat_map(list_elements)
-            .any(|e| e.eq_ignore_ascii_case(token))
+        fields.connection
+            && fields
+                .values("connection")
+                .flat_map(list_elements)
+                .any(|e| e.eq_ignore_ascii_case(token))
     };
     if has(b"close") {
         false
@@ -119,20 +180,18 @@ pub(crate) fn keep_alive(headers: &(impl FieldLines + ?Sized), version: Version)
 
 /// RFC 9112 §3.2: a server MUST respond with 400 to an HTTP/1.1 request without Host,
 /// to any request with more than one Host field line, or with an invalid Host value.
-fn check_host(headers: &(impl FieldLines + ?Sized), version: Version) -> Result<(), ParseError> {
-    let mut hosts = headers.values("host");
-    match (hosts.next(), hosts.next()) {
+fn check_host(
+    fields: &Fields<'_, impl FieldLines + ?Sized>,
+    version: Version,
+) -> Result<(), ParseError> {
+    match (fields.host, fields.hosts) {
         (None, _) if version.is_http11() => Err(ParseError::MissingHost),
         (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(ParseError::MultipleHost),
-        // Host = uri-host [ ":" port ] (RFC 9110 §7.2); uri-host is an IP-literal,
-        // IPv4address or reg-name (RFC 3986 §3.2.2), all drawn from these characters.
-        // An empty value is allowed (RFC 9112 §3.2).
-        (Some(v), None) => {
-            let ok = v
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b));
-            if ok {
+        (Some(_), 2..) => Err(ParseError::MultipleHost),
+        // Host = uri-host [ ":" port ] (RFC 9110 §7.2), see `is_host_char`. An empty
+        // value is allowed (RFC 9112 §3.2).
+        (Some(v), _) => {
+            if v.iter().all(|&b| chars::is_host_char(b)) {
                 Ok(())
             } else {
                 Err(ParseError::BadHost)
@@ -143,11 +202,11 @@ fn check_host(headers: &(impl FieldLines + ?Sized), version: Version) -> Result<
 
 /// RFC 9112 §6.3 rules 3 to 6 for requests (and responses, after rule 1 and 2).
 fn body_length(
-    headers: &(impl FieldLines + ?Sized),
+    fields: &Fields<'_, impl FieldLines + ?Sized>,
     version: Version,
 ) -> Result<BodyLength, ParseError> {
-    let has_te = headers.values("transfer-encoding").next().is_some();
-    let has_cl = headers.values("content-length").next().is_some();
+    let has_te = fields.transfer_encoding;
+    let has_cl = fields.content_length;
     if has_te {
         // RFC 9112 §6.1: a server or client that receives an HTTP/1.0 message
         // containing Transfer-Encoding MUST treat the message as if the framing is
@@ -161,7 +220,7 @@ fn body_length(
             return Err(ParseError::ContentLengthWithTransferEncoding);
         }
         let mut codings = 0;
-        for coding in headers.values("transfer-encoding").flat_map(list_elements) {
+        for coding in fields.values("transfer-encoding").flat_map(list_elements) {
             // RFC 9112 §6.1: a server that receives a transfer coding it does not
             // understand SHOULD respond with 501. We only implement chunked.
             if !coding.eq_ignore_ascii_case(b"chunked") {
@@ -177,7 +236,7 @@ fn body_length(
         return Ok(BodyLength::Chunked);
     }
     if has_cl {
-        return content_length(headers).map(|n| {
+        return content_length(fields).map(|n| {
             if n == 0 {
                 BodyLength::Empty
             } else {
@@ -192,9 +251,9 @@ fn body_length(
 /// RFC 9110 §8.6: `Content-Length = 1*DIGIT`. Repeated fields or a list of identical
 /// values may be accepted as that one value; different values are an unrecoverable
 /// framing error (RFC 9112 §6.3 rule 5).
-fn content_length(headers: &(impl FieldLines + ?Sized)) -> Result<u64, ParseError> {
+fn content_length(fields: &Fields<'_, impl FieldLines + ?Sized>) -> Result<u64, ParseError> {
     let mut seen: Option<u64> = None;
-    for value in headers.values("content-length") {
+    for value in fields.values("content-length") {
         for element in value.split(|&b| b == b',') {
             let digits = chars::trim_ows(element);
             if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
@@ -230,8 +289,9 @@ pub fn response_body_length(
     if request_method == "CONNECT" && (200..300).contains(&status.0) {
         return Ok(BodyLength::Empty);
     }
-    match body_length(headers, version)? {
-        BodyLength::Empty if headers.values("content-length").next().is_none() => {
+    let fields = Fields::of(headers);
+    match body_length(&fields, version)? {
+        BodyLength::Empty if !fields.content_length => {
             // RFC 9112 §6.3 rule 8: otherwise the body lasts until the server closes.
             Ok(BodyLength::CloseDelimited)
         }

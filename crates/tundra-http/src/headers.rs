@@ -34,7 +34,9 @@ impl fmt::Display for Header<'_> {
 /// Names get a buffer of their own, a `String`, so [`Headers::iter`] hands out `&str`
 /// names without checking their UTF-8 again.
 /// [`Headers::push_static`] keeps a `'static` name and value without copying them
-/// (`Content-Type: text/plain` on every response).
+/// (`Content-Type: text/plain` on every response). A line the crate itself adds from a
+/// [`KnownField`] is marked as checked: the serializer writes it without looking at
+/// its bytes again.
 #[derive(Clone, Default)]
 pub struct Headers {
     /// The names of the copied fields, back to back.
@@ -50,6 +52,39 @@ pub struct Headers {
 struct Line {
     name: Span<str>,
     value: Span<[u8]>,
+    /// The line came from a [`KnownField`]: its name is a token and its value is clean
+    /// (no check needed before writing it).
+    known_valid: bool,
+}
+
+/// A field line fixed at compile time and checked there: a token name and a value of
+/// field-vchar, SP and HTAB without surrounding whitespace (RFC 9110 §5.5).
+/// [`KnownField::new`] in a `const` fails the build for anything else, so a response
+/// carrying one (`Content-Type: text/plain; charset=utf-8`) skips the per-byte check
+/// that handler-supplied fields get when they are written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KnownField {
+    name: &'static str,
+    value: &'static [u8],
+}
+
+impl KnownField {
+    /// The field `name: value`; panics (at compile time, in a `const`) unless it is a
+    /// valid field line that needs no trimming.
+    pub(crate) const fn new(name: &'static str, value: &'static str) -> KnownField {
+        assert!(
+            chars::is_token(name.as_bytes()),
+            "field name is not a token"
+        );
+        assert!(
+            chars::is_clean_value(value.as_bytes()),
+            "field value is not clean field-content"
+        );
+        KnownField {
+            name,
+            value: value.as_bytes(),
+        }
+    }
 }
 
 /// A name or value: a range of the list's own buffer, or static bytes.
@@ -88,6 +123,7 @@ impl Headers {
                 start: values_end,
                 end: self.values.len(),
             },
+            known_valid: false,
         });
     }
 
@@ -97,6 +133,16 @@ impl Headers {
         self.lines.push(Line {
             name: Span::Static(name),
             value: Span::Static(value),
+            known_valid: false,
+        });
+    }
+
+    /// Appends a field checked at compile time, without copying it.
+    pub(crate) fn push_known(&mut self, field: KnownField) {
+        self.lines.push(Line {
+            name: Span::Static(field.name),
+            value: Span::Static(field.value),
+            known_valid: true,
         });
     }
 
@@ -119,7 +165,7 @@ impl Headers {
                 continue;
             }
             match (line.name, line.value) {
-                (Span::Static(n), Span::Static(v)) => self.push_static(n, v),
+                (Span::Static(_), Span::Static(_)) => self.lines.push(*line),
                 _ => self.push(h.name, h.value),
             }
         }
@@ -188,6 +234,14 @@ impl Headers {
         }
     }
 
+    /// All fields in order, each with `true` if it came from a [`KnownField`] (then
+    /// [`write_known_field`] may write it without checking).
+    pub(crate) fn iter_marked(&self) -> impl Iterator<Item = (Header<'_>, bool)> {
+        self.lines
+            .iter()
+            .map(|line| (self.header(line), line.known_valid))
+    }
+
     fn header(&self, line: &Line) -> Header<'_> {
         Header {
             name: match line.name {
@@ -204,16 +258,27 @@ impl Headers {
 
 /// Writes one field line if it is safe to (see [`Headers::write_to`]).
 pub(crate) fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
-    let value_ok = value
-        .iter()
-        .all(|&b| chars::is_field_vchar(b) || chars::is_ows(b));
+    let value_ok = value.iter().all(|&b| chars::is_value_byte(b));
     if !chars::is_token(name.as_bytes()) || !value_ok {
         log::warn!("dropping unsafe header field {name:?}");
         return;
     }
+    write_known_field(out, name, chars::trim_ows(value));
+}
+
+/// True if [`write_known_field`] may write `name: value` as it is: what
+/// [`write_field`] would write, unchanged.
+pub(crate) fn is_known_valid(name: &str, value: &[u8]) -> bool {
+    chars::is_token(name.as_bytes()) && chars::is_clean_value(value)
+}
+
+/// Writes `name: value` without checking it: for fields that are valid by
+/// construction ([`KnownField`], our own digits and dates) or were checked with
+/// [`is_known_valid`].
+pub(crate) fn write_known_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
-    out.extend_from_slice(chars::trim_ows(value));
+    out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
 }
 

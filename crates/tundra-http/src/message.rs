@@ -136,7 +136,11 @@ impl Request {
         } else {
             return t;
         };
-        let end = path.find(['?', '#']).unwrap_or(path.len());
+        // A byte search: `?` and `#` are ASCII, so the index is a char boundary.
+        let end = path
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(path.len());
         &path[..end]
     }
 

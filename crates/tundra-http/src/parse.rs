@@ -12,14 +12,16 @@
 //! Both parsers are byte-level state machines (like httparse and llhttp): they keep
 //! their position between calls, report [`Status::Partial`] when the input stops early,
 //! and reject a malformed message at the first byte that makes it malformed, so
-//! chunking the input never changes the outcome. Contract: call `advance` with the
+//! chunking the input never changes the outcome. Runs of ordinary bytes (a method's
+//! tchars, a target's VCHARs) are taken in a tight loop before the state machine looks
+//! at the byte that ends them: the same result as one step per byte, with less work. Contract: call `advance` with the
 //! same buffer each time, possibly extended at the end; then every range they store
 //! is in bounds and no accessor can panic.
 
 use core::fmt;
 use core::ops::Range;
 
-use crate::chars::{is_field_vchar, is_tchar, is_vchar};
+use crate::chars::{is_field_vchar, is_tchar, is_vchar, run_len};
 use crate::error::ParseError;
 use crate::fields::FieldsParser;
 use crate::headers::{write_field, Header};
@@ -139,6 +141,7 @@ impl RequestHeadParser {
             return Ok(Status::Complete(n));
         }
         while self.state != S::Fields {
+            self.take_run(buf)?;
             let Some(&b) = buf.get(self.pos) else {
                 return Ok(Status::Partial);
             };
@@ -223,6 +226,47 @@ impl RequestHeadParser {
         Ok(status)
     }
 
+    /// Takes the run of bytes at `pos` that the step in `advance` would take one at a
+    /// time without leaving the current state, with the same effects (the method or
+    /// target grows, its limit is checked); `advance` then steps on the byte that ends
+    /// the run.
+    fn take_run(&mut self, buf: &[u8]) -> Result<(), ParseError> {
+        use RequestLineState as S;
+        let rest = buf.get(self.pos..).unwrap_or_default();
+        match self.state {
+            S::Method => {
+                let n = run_len(rest, is_tchar);
+                if n > 0 {
+                    self.pos += n;
+                    self.method.end = self.pos;
+                    if self.method.len() > self.limits.max_method_len {
+                        return Err(ParseError::MethodTooLong);
+                    }
+                }
+            }
+            S::Target => {
+                let n = run_len(rest, is_vchar);
+                if n > 0 {
+                    self.pos += n;
+                    self.target.end = self.pos;
+                    if self.target.len() > self.limits.max_uri_len {
+                        return Err(ParseError::UriTooLong);
+                    }
+                }
+            }
+            S::Version => {
+                let offset = self.pos - self.version_start;
+                self.pos += rest
+                    .iter()
+                    .zip(offset..)
+                    .take_while(|&(&b, i)| version_byte_ok(i, b))
+                    .count();
+            }
+            S::Empty | S::EmptyCr | S::Cr | S::Fields => {}
+        }
+        Ok(())
+    }
+
     fn empty_line(&mut self) -> Result<(), ParseError> {
         self.empty_lines += 1;
         if self.empty_lines > self.limits.max_empty_lines {
@@ -276,10 +320,13 @@ impl RequestHeadParser {
 
     fn method_and_target<'b>(&self, buf: &'b [u8]) -> Option<(&'b str, &'b str)> {
         self.done?;
-        // Tokens and VCHARs are ASCII, so these conversions cannot fail.
+        // The method, its SP and the target are tokens, SP and VCHARs: ASCII, so this
+        // one conversion cannot fail and both slices are on char boundaries.
+        let start = self.method.start;
+        let line = core::str::from_utf8(buf.get(start..self.target.end)?).ok()?;
         Some((
-            core::str::from_utf8(buf.get(self.method.clone())?).ok()?,
-            core::str::from_utf8(buf.get(self.target.clone())?).ok()?,
+            line.get(..self.method.end - start)?,
+            line.get(self.target.start - start..)?,
         ))
     }
 }

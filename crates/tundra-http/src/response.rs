@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use core::fmt;
 
 use crate::error::FileError;
-use crate::headers::Headers;
+use crate::headers::{Headers, KnownField};
 use crate::status::StatusCode;
 
 /// A source of body bytes read on demand (a file, a generated download).
@@ -20,6 +20,12 @@ pub trait BodyStream: Send {
     /// be signalled by cutting the connection (the status line is already sent).
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, FileError>;
 }
+
+/// `Content-Type` of [`Response::text`].
+const TEXT_PLAIN: KnownField = KnownField::new("Content-Type", "text/plain; charset=utf-8");
+
+/// `Content-Type` of [`Response::html`].
+const TEXT_HTML: KnownField = KnownField::new("Content-Type", "text/html; charset=utf-8");
 
 /// A response body.
 #[derive(Default)]
@@ -102,9 +108,9 @@ impl Response {
         self
     }
 
-    /// Adds a header field fixed at compile time, without copying it.
-    fn static_header(mut self, name: &'static str, value: &'static str) -> Response {
-        self.headers.push_static(name, value.as_bytes());
+    /// Adds a header field fixed and checked at compile time, without copying it.
+    fn known_header(mut self, field: KnownField) -> Response {
+        self.headers.push_known(field);
         self
     }
 
@@ -130,14 +136,14 @@ impl Response {
     /// is moved in.
     pub fn text(status: StatusCode, text: impl Into<Cow<'static, str>>) -> Response {
         Response::new(status)
-            .static_header("Content-Type", "text/plain; charset=utf-8")
+            .known_header(TEXT_PLAIN)
             .with_text(text.into())
     }
 
     /// A `200 OK` `text/html` response (a `&'static str` is not copied).
     pub fn html(html: impl Into<Cow<'static, str>>) -> Response {
         Response::new(StatusCode::OK)
-            .static_header("Content-Type", "text/html; charset=utf-8")
+            .known_header(TEXT_HTML)
             .with_text(html.into())
     }
 

@@ -117,6 +117,20 @@ impl Router {
     /// Chooses the handler for `req` and runs it (or answers 404/405/501).
     pub fn dispatch(&self, req: &Request, now: Instant, unix_secs: Option<u64>) -> Response {
         let path = req.path();
+        // The common case in one pass: an exact route for this method and path is the
+        // one the general rules below would choose (exact paths win, and among their
+        // routes the first with the request's method).
+        let exact = self.routes.iter().find(|r| {
+            r.method == req.method && matches!(&r.pattern, Pattern::Exact(p) if p == path)
+        });
+        if let Some(route) = exact {
+            let ctx = Context {
+                now,
+                unix_secs,
+                rest: "",
+            };
+            return (route.handler)(req, &ctx);
+        }
         // The routes for this path: exact matches, else those of the longest prefix.
         let selection = if self
             .routes

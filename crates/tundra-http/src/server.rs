@@ -29,7 +29,7 @@ use crate::access::{AccessLogEntry, LoggedTarget};
 use crate::chunked::{encode_chunk, encode_last_chunk};
 use crate::date::{format_imf_fixdate, WallClock};
 use crate::error::ParseError;
-use crate::headers::write_field;
+use crate::headers::{is_known_valid, write_field, write_known_field};
 use crate::limits::Limits;
 use crate::message::{Method, Request};
 use crate::parse::RequestDecoder;
@@ -157,13 +157,20 @@ pub struct ServerConnection {
     upgrade_pending: Option<(Request, String)>,
     upgraded: bool,
     post_upgrade: Vec<u8>,
-    events: VecDeque<ServerEvent>,
+    /// Access-log entries not yet taken by `poll_event`, oldest first.
+    access: VecDeque<AccessLogEntry>,
+    /// The Upgraded event, once the 101 is sent. Nothing is logged after it, so
+    /// `poll_event` gives it after every access entry: the order they happened in.
+    upgraded_event: Option<Upgrade>,
     head_started: Option<Instant>,
     body_started: Option<Instant>,
     last_activity: Instant,
     last_now: Instant,
     /// The last `Date` value written and the second it names (formatted once a second).
     date: Option<(u64, String)>,
+    /// The configured `Server` value is a valid field value as it is (checked once
+    /// here, not for every response).
+    server_name_valid: bool,
 }
 
 impl fmt::Debug for ServerConnection {
@@ -181,6 +188,11 @@ impl ServerConnection {
     /// A connection accepted at `now`.
     pub fn new(server: Arc<Server>, now: Instant) -> ServerConnection {
         let limits = server.config.limits;
+        let server_name_valid = server
+            .config
+            .server_name
+            .as_ref()
+            .is_some_and(|name| is_known_valid("Server", name.as_bytes()));
         ServerConnection {
             server,
             decoder: RequestDecoder::new(limits),
@@ -194,12 +206,14 @@ impl ServerConnection {
             upgrade_pending: None,
             upgraded: false,
             post_upgrade: Vec::new(),
-            events: VecDeque::new(),
+            access: VecDeque::new(),
+            upgraded_event: None,
             head_started: None,
             body_started: None,
             last_activity: now,
             last_now: now,
             date: None,
+            server_name_valid,
         }
     }
 
@@ -304,7 +318,10 @@ impl ServerConnection {
 
     /// The next event for the driver.
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front()
+        match self.access.pop_front() {
+            Some(entry) => Some(ServerEvent::Access(entry)),
+            None => self.upgraded_event.take().map(ServerEvent::Upgraded),
+        }
     }
 
     /// True when the transport should be closed now: everything was sent after a
@@ -334,7 +351,8 @@ impl ServerConnection {
     pub fn is_waiting_for_input(&self) -> bool {
         self.phase() == Phase::Idle
             && self.decoder.buffered() == 0
-            && self.events.is_empty()
+            && self.access.is_empty()
+            && self.upgraded_event.is_none()
             && !self.aborted
             && !self.peer_eof
     }
@@ -381,6 +399,13 @@ impl ServerConnection {
                 || self.stream.is_some()
                 || self.pending_out() >= self.server.config.output_high_water
             {
+                break;
+            }
+            // With no bytes waiting the decoder has nothing new to say (a request
+            // comes out of the poll that reads its last byte), so it is asked only if
+            // the input ended. This is the common case: after each keep-alive request
+            // and on every `poll_transmit`.
+            if self.decoder.buffered() == 0 && !self.peer_eof {
                 break;
             }
             match self.decoder.poll() {
@@ -522,12 +547,16 @@ impl ServerConnection {
 
     /// Writes a status line and fields. `framing` is `Some((len, chunked))`: chunked
     /// announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
+    ///
+    /// Every field goes through [`write_field`]'s check except those valid by
+    /// construction: our own literals, digits and date, the `Server` name checked when
+    /// the connection was made, and [`crate::headers::KnownField`]s.
     fn write_head(
         &mut self,
         now: Instant,
         response: &Response,
         framing: Option<(u64, bool)>,
-        connection: Option<&str>,
+        connection: Option<&'static str>,
     ) {
         let cfg = &self.server.config;
         let out = &mut self.out;
@@ -547,30 +576,31 @@ impl ServerConnection {
                 self.date = Some((secs, format_imf_fixdate(secs)));
             }
             if let Some((_, date)) = &self.date {
-                // Our own IMF-fixdate text: nothing for `write_field` to check.
-                out.extend_from_slice(b"Date: ");
-                out.extend_from_slice(date.as_bytes());
-                out.extend_from_slice(b"\r\n");
+                write_known_field(out, "Date", date.as_bytes());
             }
         }
         if let Some(name) = &cfg.server_name {
-            write_field(out, "Server", name.as_bytes());
+            if self.server_name_valid {
+                write_known_field(out, "Server", name.as_bytes());
+            } else {
+                write_field(out, "Server", name.as_bytes());
+            }
         }
         let upgrading =
             response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
-        for h in response.headers.iter() {
-            let managed = ["content-length", "transfer-encoding", "date", "server"]
-                .iter()
-                .any(|m| h.name.eq_ignore_ascii_case(m))
-                || (!upgrading && h.name.eq_ignore_ascii_case("connection"));
-            if !managed {
+        for (h, known_valid) in response.headers.iter_marked() {
+            if is_managed(h.name, upgrading) {
+                continue;
+            }
+            if known_valid {
+                write_known_field(out, h.name, h.value);
+            } else {
                 write_field(out, h.name, h.value);
             }
         }
         match framing {
-            Some((_, true)) => write_field(out, "Transfer-Encoding", b"chunked"),
+            Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
             Some((len, false)) => {
-                // Digits only: nothing for `write_field` to check.
                 out.extend_from_slice(b"Content-Length: ");
                 write_decimal(out, len, 1);
                 out.extend_from_slice(b"\r\n");
@@ -578,7 +608,7 @@ impl ServerConnection {
             None => {}
         }
         if let Some(c) = connection {
-            write_field(out, "Connection", c.as_bytes());
+            write_known_field(out, "Connection", c.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -614,6 +644,9 @@ impl ServerConnection {
 
     /// Pulls streamed body bytes into the output while it is below the high water.
     fn fill_from_stream(&mut self, now: Instant) {
+        if self.stream.is_none() {
+            return;
+        }
         let chunk = self.server.config.stream_chunk.max(1);
         let high_water = self.server.config.output_high_water;
         while self.pending_out() < high_water {
@@ -672,35 +705,44 @@ impl ServerConnection {
     }
 
     fn maybe_finish_upgrade(&mut self) {
-        if self.pending_out() > 0 {
+        if self.upgrade_pending.is_none() || self.pending_out() > 0 {
             return;
         }
         if let Some((request, protocol)) = self.upgrade_pending.take() {
             let mut leftover = self.decoder.take_buffered();
             leftover.append(&mut self.post_upgrade);
             self.upgraded = true;
-            self.events.push_back(ServerEvent::Upgraded(Upgrade {
+            self.upgraded_event = Some(Upgrade {
                 protocol,
                 request,
                 leftover,
-            }));
+            });
         }
     }
 
     fn push_access(&mut self, mut entry: AccessLogEntry, started: Instant, now: Instant) {
         entry.duration = now - started;
         log::info!(target: "tundra_http::access", "{entry}");
-        if self.events.len() >= MAX_EVENTS {
-            if let Some(i) = self
-                .events
-                .iter()
-                .position(|e| matches!(e, ServerEvent::Access(_)))
-            {
-                self.events.remove(i);
-            }
+        if self.access.len() >= MAX_EVENTS {
+            self.access.pop_front();
         }
-        self.events.push_back(ServerEvent::Access(entry));
+        self.access.push_back(entry);
     }
+}
+
+/// True for a field the server writes itself (Date, Server, the framing fields and,
+/// except on a 101, Connection), so a handler's copy of it is not sent. Compared by
+/// length first: most names are not one of these.
+fn is_managed(name: &str, upgrading: bool) -> bool {
+    let managed: &str = match name.len() {
+        4 => "date",
+        6 => "server",
+        10 if !upgrading => "connection",
+        14 => "content-length",
+        17 => "transfer-encoding",
+        _ => return false,
+    };
+    name.eq_ignore_ascii_case(managed)
 }
 
 /// Appends `n` in decimal, zero-padded to at least `min_digits` (at most 20) digits.
@@ -722,7 +764,21 @@ fn write_decimal(out: &mut Vec<u8>, n: u64, min_digits: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_decimal;
+    use super::{is_managed, write_decimal};
+
+    /// The fields the server writes itself, in any case; Connection only when not
+    /// switching protocols (a 101 carries the handler's `Connection: Upgrade`).
+    #[test]
+    fn managed_fields_are_found_in_any_case() {
+        for name in ["Date", "SERVER", "content-length", "Transfer-Encoding"] {
+            assert!(is_managed(name, false) && is_managed(name, true), "{name}");
+        }
+        assert!(is_managed("Connection", false));
+        assert!(!is_managed("Connection", true));
+        for name in ["Content-Type", "Dates", "Servers", "X-Date", ""] {
+            assert!(!is_managed(name, false), "{name}");
+        }
+    }
 
     /// The status code is three digits and a length as many as it needs.
     #[test]

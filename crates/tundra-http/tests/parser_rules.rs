@@ -624,3 +624,91 @@ fn malformed_status_lines_are_rejected() {
         Err(ParseError::UnsupportedVersion)
     );
 }
+
+// ------------------------------------------------------------------ limits and chunking
+
+#[test]
+fn limits_hold_at_the_exact_byte() {
+    // A field section of exactly `max_header_bytes` fits (here 26: "Host: a\r\n",
+    // "X: 0123456789\r\n" and the empty line, 9 + 15 + 2); one byte more does not,
+    // wherever the input is cut.
+    let limits = Limits {
+        max_header_bytes: 26,
+        ..Limits::default()
+    };
+    let fits = b"GET / HTTP/1.1\r\nHost: a\r\nX: 0123456789\r\n\r\n";
+    assert_eq!(decode_every_way(fits, limits).1, None);
+    let over = b"GET / HTTP/1.1\r\nHost: a\r\nX: 0123456789a\r\n\r\n";
+    rejects_with(over, limits, ParseError::HeadersTooLarge, 431);
+    let method = format!("{} / HTTP/1.1\r\nHost: a\r\n\r\n", "M".repeat(32));
+    assert_eq!(
+        decode_every_way(method.as_bytes(), Limits::default()).1,
+        None
+    );
+}
+
+mod any_chunking {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of requests, valid and not, that the parsers treat differently.
+    const PIECES: &[&[u8]] = &[
+        b"GET",
+        b"POST",
+        b" ",
+        b"  ",
+        b"/a?b",
+        b"HTTP/1.1",
+        b"HTTP/1.0",
+        b"HTTP/2",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b"Host",
+        b"Content-Length",
+        b"Transfer-Encoding",
+        b": ",
+        b":",
+        b"\t",
+        b"x",
+        b"chunked",
+        b"3",
+        b"abc",
+        b"\x00",
+        b"\x7f",
+        b"\xff",
+        b"\"",
+        b"(",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Whatever the bytes, feeding them whole, a byte at a time or in two pieces
+        /// gives the same requests and the same error, also with limits small enough
+        /// to be reached mid-run.
+        #[test]
+        fn outcome_does_not_depend_on_chunking(
+            request_line in any::<bool>(),
+            picks in proptest::collection::vec(0..PIECES.len(), 0..40),
+            small in any::<bool>(),
+        ) {
+            // Half the inputs start with a valid request line, so the field parser
+            // sees as many of them as the request-line parser.
+            let start: &[u8] = if request_line { b"GET /a HTTP/1.1\r\n" } else { b"" };
+            let pieces = picks.iter().flat_map(|&i| PIECES[i].iter().copied());
+            let input: Vec<u8> = start.iter().copied().chain(pieces).collect();
+            let limits = if small {
+                Limits {
+                    max_method_len: 5,
+                    max_uri_len: 6,
+                    max_header_bytes: 30,
+                    ..Limits::default()
+                }
+            } else {
+                Limits::default()
+            };
+            decode_every_way(&input, limits);
+        }
+    }
+}
