@@ -17,8 +17,10 @@
 //!    peer's receive buffer, RFC 9112 §9.6), then TCP `close`. Bytes arriving after
 //!    that are acknowledged and discarded by TCP.
 //!
-//! The counters on the index page are refreshed once per poll, before any received
-//! bytes are handed in ([`super::site::LiveStats`]).
+//! The counters on the index page are refreshed once per poll, before the first
+//! received bytes are handed in ([`super::site::LiveStats`]). Connections that wait
+//! for input with no TCP news are not served at all; what that takes is cached per
+//! connection each time it is served (its HTTP state changes only then).
 
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
@@ -73,10 +75,39 @@ struct Conn {
     http: ServerConnection,
     /// `on_eof` was called (TCP `recv` returned end of stream).
     eof: bool,
+    /// As of the last time it was served (HTTP changes only then): the connection
+    /// waits for input ([`ServerConnection::is_waiting_for_input`], no EOF yet) ...
+    waiting: bool,
+    /// ... and its timer ([`ServerConnection::poll_at`]).
+    deadline: Option<Instant>,
+}
+
+impl Conn {
+    fn new(handle: ConnHandle, peer: Option<SocketAddrV4>, http: ServerConnection) -> Conn {
+        let mut conn = Conn {
+            handle,
+            peer,
+            http,
+            eof: false,
+            waiting: false,
+            deadline: None,
+        };
+        conn.note_state();
+        conn
+    }
+
+    /// Caches what [`is_quiet`] and [`HttpService::poll_at`] ask of the HTTP state
+    /// machine, so the connections nobody touched cost a few loads per round.
+    fn note_state(&mut self) {
+        self.waiting = self.http.is_waiting_for_input() && !self.eof;
+        self.deadline = self.http.poll_at();
+    }
 }
 
 /// What serving a connection for one poll led to.
 enum Outcome {
+    /// Not served: nothing could have happened (see [`is_quiet`]).
+    Quiet,
     /// Still open; `true` if anything moved.
     Open(bool),
     /// Closed (by us, by the peer's reset, or the TCP connection is gone).
@@ -148,43 +179,41 @@ impl HttpService {
             while let Some(handle) = iface.tcp().accept(listener) {
                 let peer = iface.tcp_ref().connection(handle).map(|c| c.remote());
                 log::debug!("http: connection {handle} from {peer:?}");
-                self.conns.push(Conn {
-                    handle,
-                    peer,
-                    http: ServerConnection::new(self.server.clone(), now),
-                    eof: false,
-                });
+                let http = ServerConnection::new(self.server.clone(), now);
+                self.conns.push(Conn::new(handle, peer, http));
                 self.stats.connections += 1;
                 worked = true;
             }
         }
-        // Handlers see the counters as of now: refresh before any input is handed in.
-        let input_waiting = self.conns.iter().any(|c| {
-            iface
-                .tcp_ref()
-                .connection(c.handle)
-                .is_some_and(|t| t.recv_queue() > 0 || t.peer_closed())
-        });
-        if input_waiting {
-            self.refresh(iface);
-        }
+        // Handlers see the counters as of now: refreshed once per poll, before the
+        // first received bytes are handed in.
+        let mut refreshed = false;
         let mut i = 0;
         while i < self.conns.len() {
-            let conn = &mut self.conns[i];
+            let conn = &self.conns[i];
             let outcome = match iface.tcp_ref().connection(conn.handle) {
                 // An idle keep-alive connection with nothing new from TCP: serving it
                 // would only find that out (with -c100, most of them, every round).
                 // Looked at without `connection_mut`, which would put it on TCP's
                 // ready list for nothing.
-                Some(tcp) if is_quiet(conn, tcp, now) => Outcome::Open(false),
-                Some(_) => match iface.tcp().connection_mut(conn.handle) {
-                    Some(tcp) => serve(conn, tcp, now, &mut self.buf, &mut self.stats),
-                    None => Outcome::Gone,
-                },
+                Some(tcp) if is_quiet(conn, tcp, now) => Outcome::Quiet,
+                Some(tcp) => {
+                    if !refreshed && (tcp.recv_queue() > 0 || tcp.peer_closed()) {
+                        refresh(&self.live, self.stats, self.conns.len(), iface);
+                        refreshed = true;
+                    }
+                    let conn = &mut self.conns[i];
+                    match iface.tcp().connection_mut(conn.handle) {
+                        Some(tcp) => serve(conn, tcp, now, &mut self.buf, &mut self.stats),
+                        None => Outcome::Gone,
+                    }
+                }
                 None => Outcome::Gone,
             };
             match outcome {
+                Outcome::Quiet => i += 1,
                 Outcome::Open(did) => {
+                    self.conns[i].note_state();
                     worked |= did;
                     i += 1;
                 }
@@ -210,23 +239,22 @@ impl HttpService {
 
     /// The earliest HTTP timer (header, body and idle timeouts).
     pub fn poll_at(&self) -> Option<Instant> {
-        let http = self.conns.iter().filter_map(|c| c.http.poll_at()).min();
+        let http = self.conns.iter().filter_map(|c| c.deadline).min();
         match (http, self.ws.poll_at()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
+}
 
-    fn refresh(&self, iface: &Interface) {
-        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.iface = iface.counters().clone();
-        live.tcp = iface.tcp_ref().counters();
-        iface.tcp_ref().sockets_into(&mut live.sockets);
-        live.http = HttpStats {
-            open: self.conns.len(),
-            ..self.stats
-        };
-    }
+/// Refreshes the live pages' snapshot: the interface's and TCP's counters, the socket
+/// table, and the web server's own counters (`stats`, with `open` connections).
+fn refresh(live: &Live, stats: HttpStats, open: usize, iface: &Interface) {
+    let mut live = live.lock().unwrap_or_else(|e| e.into_inner());
+    live.iface = iface.counters().clone();
+    live.tcp = iface.tcp_ref().counters();
+    iface.tcp_ref().sockets_into(&mut live.sockets);
+    live.http = HttpStats { open, ..stats };
 }
 
 /// The server (settings and routes) for `config`.
@@ -245,9 +273,8 @@ fn server(live: &Live, config: HttpConfig) -> Server {
 /// True if serving `conn` now would do nothing: HTTP waits for input, its timer is not
 /// due, and the established TCP connection has no data, FIN or error to report.
 fn is_quiet(conn: &Conn, tcp: &Connection, now: Instant) -> bool {
-    conn.http.is_waiting_for_input()
-        && !conn.eof
-        && conn.http.poll_at().is_none_or(|t| now < t)
+    conn.waiting
+        && conn.deadline.is_none_or(|t| now < t)
         && tcp.state() == State::Established
         && tcp.recv_queue() == 0
         && !tcp.peer_closed()
