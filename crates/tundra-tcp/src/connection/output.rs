@@ -111,7 +111,7 @@ impl Connection {
     /// The next segment of data and/or FIN, if the windows, Nagle and SWS avoidance
     /// allow one now (see [`Connection::plan_data`] for which).
     fn data_segment<'b>(&mut self, now: Instant, payload: &'b mut [u8]) -> Option<TcpRepr<'b>> {
-        if !self.sends_data() {
+        if !self.sends_data() || self.nothing_to_plan() {
             return None;
         }
         let options = self.ack_options(now);
@@ -126,6 +126,22 @@ impl Connection {
                 self.resend(now, start, len, fin, why, payload, options)
             }
         })
+    }
+
+    /// True when [`Connection::plan_data`] would find nothing and change nothing: no
+    /// zero-window probe, loss probe or forced retransmission pending, nothing unsent
+    /// (data or FIN), nothing deemed lost (rule 1), not in SACK fast recovery (rules 3
+    /// and 4). The common case, every poll after an exchange, answered before the ACK
+    /// options are built and the plan is made.
+    fn nothing_to_plan(&self) -> bool {
+        let buf_end = self.buf_seq + self.send_buf.len();
+        let unsent = self.snd_nxt < buf_end || (self.snd_nxt == buf_end && self.fin_queued);
+        self.send_tlp == 0
+            && !self.send_probe
+            && !self.rexmit_now
+            && self.recovery != Recovery::Fast
+            && !unsent
+            && !self.scoreboard.has_lost()
     }
 
     /// What to send next, in RFC 6675 §4 NextSeg's order: a loss probe if its timer
