@@ -37,7 +37,7 @@ use crate::connection::{CloseReason, ConnStats, Connection, Event, OpenParams, S
 use crate::counters::TcpCounters;
 use crate::icmp::{IcmpErrorKind, IcmpOutcome};
 use crate::isn::IsnGenerator;
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, Timer};
 use crate::segment::{ChecksumMode, TcpPacket, WireError};
 use crate::syncookie::{self, CookieOptions, SynCookies, COOKIE_PERIOD, MAX_COOKIE_AGE};
 use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
@@ -1211,27 +1211,30 @@ impl Endpoint {
 
     /// Marks ready every connection whose timer is due at `now`.
     fn wake_due(&mut self, now: Instant) {
-        while let Some((at, index, generation)) = self.schedule.pop_due(now) {
-            let slot = &mut self.slots[index as usize];
-            let Some(entry) = slot.entry.as_mut() else {
-                continue;
-            };
-            if slot.generation != generation || entry.deadline != Some(at) {
+        while let Some(timer) = self.schedule.pop_due(now) {
+            if !self.is_current(timer) {
                 continue; // stale: the deadline moved or the slot was reused
             }
-            entry.deadline = None;
-            self.mark_ready(index as usize);
+            let index = timer.1 as usize;
+            if let Some(entry) = self.slots[index].entry.as_mut() {
+                entry.deadline = None; // its item is out of the queue now
+            }
+            self.mark_ready(index);
         }
+    }
+
+    /// Whether a timer item (deadline, slot, generation) is still the deadline its
+    /// connection caches, or stale (the deadline moved, the slot was reused).
+    fn is_current(&self, (at, index, generation): Timer) -> bool {
+        let slot = &self.slots[index as usize];
+        slot.generation == generation && slot.entry.as_ref().is_some_and(|e| e.deadline == Some(at))
     }
 
     /// Drops stale items from the front of the timer queue, so that
     /// [`Endpoint::poll_at`] names a deadline some connection really has.
     fn prune_timers(&mut self) {
-        while let Some((at, index, generation)) = self.schedule.peek() {
-            let slot = &self.slots[index as usize];
-            let current = slot.generation == generation
-                && slot.entry.as_ref().is_some_and(|e| e.deadline == Some(at));
-            if current {
+        while let Some(timer) = self.schedule.peek() {
+            if self.is_current(timer) {
                 return;
             }
             self.schedule.pop();

@@ -46,6 +46,23 @@ pub const MAX_OPTIONS_LEN: usize = 40;
 /// The largest window scale shift count (RFC 7323 §2.3).
 pub const MAX_WINDOW_SCALE: u8 = 14;
 
+/// The timestamps option's 8 data bytes (RFC 7323 §3.2): TSval then TSecr, big-endian.
+fn timestamp_from(data: &[u8; 8]) -> TcpTimestamp {
+    let [a, b, c, d, e, f, g, h] = *data;
+    TcpTimestamp {
+        tsval: u32::from_be_bytes([a, b, c, d]),
+        tsecr: u32::from_be_bytes([e, f, g, h]),
+    }
+}
+
+/// The inverse of [`timestamp_from`].
+fn timestamp_bytes(ts: TcpTimestamp) -> [u8; 8] {
+    let mut data = [0; 8];
+    data[..4].copy_from_slice(&ts.tsval.to_be_bytes());
+    data[4..].copy_from_slice(&ts.tsecr.to_be_bytes());
+    data
+}
+
 /// Option kinds (IANA "TCP Option Kind Numbers").
 pub mod kind {
     /// End of option list (RFC 9293 §3.2).
@@ -181,8 +198,7 @@ impl TcpOption<'_> {
             }
             TcpOption::Timestamps(ts) => {
                 buf[0] = kind::TIMESTAMPS;
-                buf[2..6].copy_from_slice(&ts.tsval.to_be_bytes());
-                buf[6..10].copy_from_slice(&ts.tsecr.to_be_bytes());
+                buf[2..10].copy_from_slice(&timestamp_bytes(ts));
             }
             TcpOption::Unknown { kind, data } => {
                 assert!(data.len() <= 253, "option data of {} bytes", data.len());
@@ -300,12 +316,9 @@ impl<'a> TcpOptionIter<'a> {
                 TcpOption::Sack(blocks)
             }
             // RFC 7323 §3.2: timestamps is kind 8, length 10, TSval then TSecr.
-            kind::TIMESTAMPS => match data {
-                &[a, b, c, d, e, f, g, h] => TcpOption::Timestamps(TcpTimestamp {
-                    tsval: u32::from_be_bytes([a, b, c, d]),
-                    tsecr: u32::from_be_bytes([e, f, g, h]),
-                }),
-                _ => return Err(wrong),
+            kind::TIMESTAMPS => match <&[u8; 8]>::try_from(data) {
+                Ok(data) => TcpOption::Timestamps(timestamp_from(data)),
+                Err(_) => return Err(wrong),
             },
             // RFC 9293 §3.1: options we don't implement are skipped by their length.
             _ => TcpOption::Unknown { kind: k, data },
@@ -371,12 +384,9 @@ impl TcpOptions {
         // RFC 7323 Appendix A: the layout every data segment and ACK of a timestamp
         // connection without SACK blocks carries, NOP, NOP, TS; read at once (Linux's
         // `tcp_parse_aligned_timestamp`), the same result as the general loop below.
-        if let [kind::NOP, kind::NOP, kind::TIMESTAMPS, 10, ts @ ..] = area {
-            if ts.len() == 8 {
-                options.timestamp = Some(TcpTimestamp {
-                    tsval: u32::from_be_bytes([ts[0], ts[1], ts[2], ts[3]]),
-                    tsecr: u32::from_be_bytes([ts[4], ts[5], ts[6], ts[7]]),
-                });
+        if let [kind::NOP, kind::NOP, kind::TIMESTAMPS, 10, data @ ..] = area {
+            if let Ok(data) = <&[u8; 8]>::try_from(data) {
+                options.timestamp = Some(timestamp_from(data));
                 return Ok(options);
             }
         }
@@ -498,10 +508,8 @@ impl TcpOptions {
             timestamp: Some(ts),
         } = *self
         {
-            buf[..4].copy_from_slice(&[kind::NOP, kind::NOP, kind::TIMESTAMPS, 10]);
-            buf[4..8].copy_from_slice(&ts.tsval.to_be_bytes());
-            buf[8..12].copy_from_slice(&ts.tsecr.to_be_bytes());
-            return 12;
+            buf[..2].copy_from_slice(&[kind::NOP, kind::NOP]);
+            return 2 + TcpOption::Timestamps(ts).emit(&mut buf[2..]);
         }
         let mut at = 0;
         for option in self.layout().as_slice() {

@@ -15,7 +15,7 @@ use std::collections::BinaryHeap;
 use tundra_core::Instant;
 
 /// A timer item: (deadline, slot index, slot generation).
-type Timer = (Instant, u32, u32);
+pub(crate) type Timer = (Instant, u32, u32);
 
 /// The ready list and the timer queue of an endpoint's connection slots.
 #[derive(Debug, Default)]
