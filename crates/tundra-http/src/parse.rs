@@ -172,12 +172,7 @@ impl RequestHeadParser {
                         self.target = self.pos..self.pos;
                         self.state = S::Target;
                     }
-                    t if is_tchar(t) => {
-                        self.method.end = at + 1;
-                        if self.method.len() > self.limits.max_method_len {
-                            return Err(ParseError::MethodTooLong);
-                        }
-                    }
+                    t if is_tchar(t) => self.extend_method(at + 1)?,
                     _ => return Err(ParseError::BadRequestLine),
                 },
                 // RFC 9112 §3.2: request-target is made of URI characters, all VCHAR;
@@ -187,14 +182,7 @@ impl RequestHeadParser {
                         self.version_start = self.pos;
                         self.state = S::Version;
                     }
-                    t if is_vchar(t) => {
-                        self.target.end = at + 1;
-                        // RFC 9112 §3: a server that receives a request-target longer
-                        // than any URI it wishes to parse MUST respond with 414.
-                        if self.target.len() > self.limits.max_uri_len {
-                            return Err(ParseError::UriTooLong);
-                        }
-                    }
+                    t if is_vchar(t) => self.extend_target(at + 1)?,
                     _ => return Err(ParseError::BadRequestLine),
                 },
                 S::Version => match b {
@@ -238,20 +226,14 @@ impl RequestHeadParser {
                 let n = run_len(rest, is_tchar);
                 if n > 0 {
                     self.pos += n;
-                    self.method.end = self.pos;
-                    if self.method.len() > self.limits.max_method_len {
-                        return Err(ParseError::MethodTooLong);
-                    }
+                    self.extend_method(self.pos)?;
                 }
             }
             S::Target => {
                 let n = run_len(rest, is_vchar);
                 if n > 0 {
                     self.pos += n;
-                    self.target.end = self.pos;
-                    if self.target.len() > self.limits.max_uri_len {
-                        return Err(ParseError::UriTooLong);
-                    }
+                    self.extend_target(self.pos)?;
                 }
             }
             S::Version => {
@@ -263,6 +245,25 @@ impl RequestHeadParser {
                     .count();
             }
             S::Empty | S::EmptyCr | S::Cr | S::Fields => {}
+        }
+        Ok(())
+    }
+
+    /// The method now ends at `end` (one byte or a run more), within its limit.
+    fn extend_method(&mut self, end: usize) -> Result<(), ParseError> {
+        self.method.end = end;
+        if self.method.len() > self.limits.max_method_len {
+            return Err(ParseError::MethodTooLong);
+        }
+        Ok(())
+    }
+
+    /// The request-target now ends at `end`. RFC 9112 §3: a server that receives a
+    /// request-target longer than any URI it wishes to parse MUST respond with 414.
+    fn extend_target(&mut self, end: usize) -> Result<(), ParseError> {
+        self.target.end = end;
+        if self.target.len() > self.limits.max_uri_len {
+            return Err(ParseError::UriTooLong);
         }
         Ok(())
     }
