@@ -198,7 +198,7 @@ impl HttpService {
                 // ready list for nothing.
                 Some(tcp) if is_quiet(conn, tcp, now) => Outcome::Quiet,
                 Some(tcp) => {
-                    if !refreshed && (tcp.recv_queue() > 0 || tcp.peer_closed()) {
+                    if !refreshed && has_input(tcp) {
                         refresh(&self.live, self.stats, self.conns.len(), iface);
                         refreshed = true;
                     }
@@ -276,8 +276,12 @@ fn is_quiet(conn: &Conn, tcp: &Connection, now: Instant) -> bool {
     conn.waiting
         && conn.deadline.is_none_or(|t| now < t)
         && tcp.state() == State::Established
-        && tcp.recv_queue() == 0
-        && !tcp.peer_closed()
+        && !has_input(tcp)
+}
+
+/// True if TCP has something for the reader: data or the peer's FIN.
+fn has_input(tcp: &Connection) -> bool {
+    tcp.recv_queue() > 0 || tcp.peer_closed()
 }
 
 /// One poll of one connection (see the module doc for the steps).

@@ -29,12 +29,12 @@ use tundra_http::{
     StatusCode,
 };
 use tundra_stack::Counters;
-
-/// The body of `/hello`.
-pub const HELLO: &str = "Hello, world!";
 use tundra_tcp::{SocketInfo, TcpCounters};
 
 use super::tcp::chargen_byte;
+
+/// The body of `/hello`.
+pub const HELLO: &str = "Hello, world!";
 
 /// One period of the chargen pattern: 95 lines of 74 bytes.
 const PATTERN_PERIOD: usize = 95 * 74;
