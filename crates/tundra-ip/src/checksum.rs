@@ -71,6 +71,22 @@ pub enum ChecksumMode {
     Ignore,
 }
 
+/// How an emitter fills a TCP or UDP checksum field.
+///
+/// `Full` is the checksum RFC 9293 §3.1 / RFC 768 define. `PseudoHeader` is what Linux
+/// leaves for a NIC with checksum offload (`CHECKSUM_PARTIAL`): the folded,
+/// uncomplemented pseudo-header sum, which the device completes by summing the
+/// segment from its first byte (field included) and writing the complement. Only for
+/// a device that says it completes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChecksumFill {
+    /// The whole checksum.
+    #[default]
+    Full,
+    /// Only the pseudo-header sum, for the device to complete.
+    PseudoHeader,
+}
+
 fn fold(mut acc: u64) -> u16 {
     while acc >> 16 != 0 {
         acc = (acc & 0xffff) + (acc >> 16);

@@ -12,7 +12,8 @@
 //! - [`icmp`]: [`Icmpv4Packet`] and [`Icmpv4Repr`]: echo request and reply (the data is
 //!   borrowed, so a reply echoes it byte for byte) and the error messages with their
 //!   quoted datagram.
-//! - [`checksum`]: the RFC 1071 sum, the TCP/UDP pseudo-header and [`ChecksumMode`].
+//! - [`checksum`]: the RFC 1071 sum, the TCP/UDP pseudo-header, [`ChecksumMode`] and
+//!   [`ChecksumFill`].
 //! - [`cidr`]: [`Ipv4Cidr`], an interface address with its prefix (`10.0.0.2/24`).
 //! - [`pmtu`]: what a "fragmentation needed" message says the path MTU is (RFC 1191).
 //! - [`protocol`]: [`IpProtocol`], the protocol numbers.
@@ -69,7 +70,7 @@ pub mod ipv4;
 pub mod pmtu;
 pub mod protocol;
 
-pub use checksum::ChecksumMode;
+pub use checksum::{ChecksumFill, ChecksumMode};
 pub use cidr::{CidrError, Ipv4Cidr};
 pub use core::net::Ipv4Addr;
 pub use error::Error;

@@ -18,6 +18,25 @@ pub enum Medium {
     Ethernet,
 }
 
+/// What a device vouches for about the TCP checksum of a frame it received
+/// ([`Device::receive_vouched`]).
+///
+/// Linux leaves the checksum of a packet it sends to a device with checksum offload
+/// to the "hardware" (`CHECKSUM_PARTIAL`); a TUN device with `IFF_VNET_HDR` hands such
+/// a packet over as it is, flagged `VIRTIO_NET_HDR_F_NEEDS_CSUM`, its checksum field
+/// holding only the pseudo-header sum. The packet never crossed a wire, so there is
+/// nothing to verify, and completing the checksum only to verify it is wasted work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RxChecksum {
+    /// Nothing is known: the stack verifies every checksum (RFC 9293 §3.1, RFC 768).
+    #[default]
+    Unverified,
+    /// A TCP segment the kernel beyond the device built itself: the stack skips the
+    /// TCP checksum, whose field may hold only the pseudo-header sum. (The IPv4
+    /// header checksum is always complete and still verified.)
+    Trusted,
+}
+
 /// A source and sink of frames for the stack.
 pub trait Device {
     /// The medium of every frame this device carries.
@@ -30,6 +49,14 @@ pub trait Device {
     /// waiting. `now` is the stack's time, for taps that timestamp what they see.
     fn receive(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize>;
 
+    /// [`Device::receive`], also saying what the device vouches for about the frame's
+    /// checksum. With [`RxChecksum::Trusted`] the frame's TCP checksum field may hold
+    /// only the pseudo-header sum (see [`RxChecksum`]); a plain [`Device::receive`]
+    /// always returns complete checksums. Most devices know nothing: the default.
+    fn receive_vouched(&mut self, now: Instant, buf: &mut [u8]) -> Option<(usize, RxChecksum)> {
+        self.receive(now, buf).map(|n| (n, RxChecksum::Unverified))
+    }
+
     /// Sends one frame. A device that cannot send it drops it (and counts the drop in
     /// its own statistics): the layers above recover from loss anyway.
     fn transmit(&mut self, now: Instant, frame: &[u8]);
@@ -39,6 +66,14 @@ pub trait Device {
     /// one offloaded write) must send what it holds before returning. Most devices
     /// send each frame in [`Device::transmit`] and need nothing here.
     fn flush_transmit(&mut self, _now: Instant) {}
+
+    /// True if the device completes the TCP checksum of every frame it transmits, so
+    /// the stack may leave only the pseudo-header sum in the field (as Linux does for a
+    /// NIC with checksum offload). Such a device must complete the checksum of every
+    /// TCP frame it is given, and a tap that records frames completes its copy.
+    fn tx_checksum_offload(&self) -> bool {
+        false
+    }
 }
 
 impl<D: Device + ?Sized> Device for &mut D {
@@ -51,10 +86,16 @@ impl<D: Device + ?Sized> Device for &mut D {
     fn receive(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         (**self).receive(now, buf)
     }
+    fn receive_vouched(&mut self, now: Instant, buf: &mut [u8]) -> Option<(usize, RxChecksum)> {
+        (**self).receive_vouched(now, buf)
+    }
     fn transmit(&mut self, now: Instant, frame: &[u8]) {
         (**self).transmit(now, frame)
     }
     fn flush_transmit(&mut self, now: Instant) {
         (**self).flush_transmit(now)
+    }
+    fn tx_checksum_offload(&self) -> bool {
+        (**self).tx_checksum_offload()
     }
 }

@@ -17,6 +17,6 @@ mod ratelimit;
 
 pub use config::Config;
 pub use counters::Counters;
-pub use device::{Device, Medium};
+pub use device::{Device, Medium, RxChecksum};
 pub use interface::{EchoReply, Interface, SendError, UdpSendError, RX_BUDGET};
 pub use ratelimit::{RateLimit, TokenBucket};

@@ -38,7 +38,7 @@ use crate::counters::TcpCounters;
 use crate::icmp::{IcmpErrorKind, IcmpOutcome};
 use crate::isn::IsnGenerator;
 use crate::schedule::{Schedule, Timer};
-use crate::segment::{ChecksumMode, TcpPacket, WireError};
+use crate::segment::{ChecksumFill, ChecksumMode, TcpPacket, WireError};
 use crate::syncookie::{self, CookieOptions, SynCookies, COOKIE_PERIOD, MAX_COOKIE_AGE};
 use crate::{SeqNumber, TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
 
@@ -288,6 +288,8 @@ pub struct Endpoint {
     retired: ConnStats,
     payload: Vec<u8>,
     out: Vec<u8>,
+    /// How emitted segments' checksums are filled (see [`Endpoint::set_checksum_fill`]).
+    fill: ChecksumFill,
     next_event: usize,
     /// Connections with news and the timer queue (see [`crate::schedule`]).
     schedule: Schedule,
@@ -323,6 +325,7 @@ impl Endpoint {
             retired: ConnStats::default(),
             payload: vec![0; 0x1_0000],
             out: Vec::with_capacity(0x1_0000 + 60),
+            fill: ChecksumFill::Full,
             next_event: 0,
             schedule: Schedule::default(),
             batch: Vec::new(),
@@ -332,6 +335,13 @@ impl Endpoint {
     /// The endpoint's configuration.
     pub fn config(&self) -> &EndpointConfig {
         &self.config
+    }
+
+    /// How [`Endpoint::poll_transmit`] fills the checksums of the segments it emits:
+    /// [`ChecksumFill::Full`] (the default), or only the pseudo-header sum when the
+    /// device they go to completes them (checksum offload).
+    pub fn set_checksum_fill(&mut self, fill: ChecksumFill) {
+        self.fill = fill;
     }
 
     // ------------------------------------------------------------------ listeners
@@ -697,8 +707,22 @@ impl Endpoint {
     /// Takes one TCP segment (the IPv4 payload) that arrived from `src` to `dst`.
     /// Malformed segments are dropped and counted; nothing here panics on bad input.
     pub fn receive(&mut self, now: Instant, src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]) {
+        self.receive_with(now, src, dst, segment, ChecksumMode::Verify);
+    }
+
+    /// [`Endpoint::receive`] with the checksum verified or not as `checksum` says:
+    /// `Ignore` is for a segment whose integrity the device vouched for (the kernel
+    /// on its other side built it and left the checksum to the "hardware").
+    pub fn receive_with(
+        &mut self,
+        now: Instant,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        segment: &[u8],
+        checksum: ChecksumMode,
+    ) {
         let packet = TcpPacket::new_unchecked(segment);
-        let repr = match TcpRepr::parse(&packet, src, dst, ChecksumMode::Verify) {
+        let repr = match TcpRepr::parse(&packet, src, dst, checksum) {
             Ok(r) => r,
             Err(e) => {
                 match e {
@@ -1135,11 +1159,11 @@ impl Endpoint {
     /// `emit(src, dst, segment)` with the checksum filled in.
     pub fn poll_transmit(&mut self, now: Instant, mut emit: impl FnMut(Ipv4Addr, Ipv4Addr, &[u8])) {
         while let Some((src, dst, repr)) = self.syn_acks.pop_front() {
-            emit_repr(&mut self.out, &repr, src, dst, &mut emit);
+            emit_repr(&mut self.out, self.fill, &repr, src, dst, &mut emit);
             self.counters.segments_out += 1;
         }
         while let Some((src, dst, repr)) = self.replies.pop_front() {
-            emit_repr(&mut self.out, &repr, src, dst, &mut emit);
+            emit_repr(&mut self.out, self.fill, &repr, src, dst, &mut emit);
             self.counters.segments_out += 1;
         }
         self.wake_due(now);
@@ -1155,7 +1179,7 @@ impl Endpoint {
             let conn = &mut entry.conn;
             let (src, dst) = (*conn.local().ip(), *conn.remote().ip());
             while let Some(repr) = conn.poll_transmit(now, &mut self.payload) {
-                emit_repr(&mut self.out, &repr, src, dst, &mut emit);
+                emit_repr(&mut self.out, self.fill, &repr, src, dst, &mut emit);
                 self.counters.segments_out += 1;
             }
             let handle = ConnHandle {
@@ -1349,6 +1373,7 @@ pub fn reset_for(seg: &TcpRepr<'_>) -> TcpRepr<'static> {
 
 fn emit_repr(
     out: &mut Vec<u8>,
+    fill: ChecksumFill,
     repr: &TcpRepr<'_>,
     src: Ipv4Addr,
     dst: Ipv4Addr,
@@ -1356,6 +1381,6 @@ fn emit_repr(
 ) {
     out.clear();
     out.resize(repr.buffer_len(), 0);
-    repr.emit(&mut TcpPacket::new_unchecked(&mut out[..]), src, dst);
+    repr.emit_with(&mut TcpPacket::new_unchecked(&mut out[..]), src, dst, fill);
     emit(src, dst, out);
 }

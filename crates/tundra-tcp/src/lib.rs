@@ -57,5 +57,5 @@ pub use endpoint::{
 pub use icmp::{IcmpErrorKind, IcmpOutcome, MIN_PMTU_MSS};
 pub use options::{OptionError, TcpOption};
 pub use repr::{TcpFlags, TcpOptions, TcpRepr, TcpTimestamp};
-pub use segment::{emit_segment, ChecksumMode, TcpPacket, WireError};
+pub use segment::{emit_segment, ChecksumFill, ChecksumMode, TcpPacket, WireError};
 pub use seq::SeqNumber;

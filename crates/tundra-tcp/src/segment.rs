@@ -110,6 +110,10 @@ pub enum WireError {
 /// every Tundra parser, from `tundra-ip`.
 pub use tundra_ip::ChecksumMode;
 
+/// How [`TcpRepr::emit_with`] fills the checksum: the one fill type shared by every
+/// Tundra emitter, from `tundra-ip`.
+pub use tundra_ip::ChecksumFill;
+
 /// A zero-copy view of a TCP segment in a buffer. See the module doc for the contract
 /// between [`TcpPacket::new_checked`] and the accessors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,6 +430,13 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
         ]);
         self.set_checksum(!sum);
     }
+
+    /// Writes only the pseudo-header sum into the checksum field, for a device that
+    /// completes the checksum ([`ChecksumFill::PseudoHeader`]).
+    pub fn fill_pseudo_header_checksum(&mut self, src: Ipv4Addr, dst: Ipv4Addr) {
+        let len = self.buffer.as_ref().len() as u32;
+        self.set_checksum(checksum::pseudo_header(src, dst, IpProtocol::Tcp, len));
+    }
 }
 
 impl<T: AsRef<[u8]>> AsRef<[u8]> for TcpPacket<T> {
@@ -515,6 +526,20 @@ impl<'a> TcpRepr<'a> {
         src: Ipv4Addr,
         dst: Ipv4Addr,
     ) {
+        self.emit_with(packet, src, dst, ChecksumFill::Full);
+    }
+
+    /// [`TcpRepr::emit`], with the checksum filled as `fill` says.
+    ///
+    /// # Panics
+    /// As [`TcpRepr::emit`].
+    pub fn emit_with<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        packet: &mut TcpPacket<T>,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        fill: ChecksumFill,
+    ) {
         let header_len = self.header_len();
         assert_eq!(
             packet.buffer.as_ref().len(),
@@ -540,7 +565,10 @@ impl<'a> TcpRepr<'a> {
         let written = self.options.emit(packet.options_mut());
         debug_assert_eq!(written, header_len - HEADER_LEN);
         packet.payload_mut().copy_from_slice(self.payload);
-        packet.fill_checksum(src, dst);
+        match fill {
+            ChecksumFill::Full => packet.fill_checksum(src, dst),
+            ChecksumFill::PseudoHeader => packet.fill_pseudo_header_checksum(src, dst),
+        }
     }
 }
 

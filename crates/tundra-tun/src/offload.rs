@@ -1,4 +1,4 @@
-//! TCP segmentation offload on the TUN device's write side.
+//! TCP segmentation and checksum offload on the TUN device (`IFF_VNET_HDR`).
 //!
 //! Every `write(2)` to a TUN device costs a system call, an `sk_buff` and one trip
 //! through the kernel's receive path (IP, TCP, a wake-up of the reading socket). A bulk
@@ -21,6 +21,18 @@
 //!
 //! Frames are parsed with bounds checks only; a frame that is not what it claims is
 //! simply not joined.
+//!
+//! **Checksum offload.** The same header carries `VIRTIO_NET_HDR_F_NEEDS_CSUM`: "the
+//! field at `csum_start + csum_offset` holds the pseudo-header sum; sum the packet from
+//! `csum_start` and write the complement there", what Linux asks of a NIC with
+//! checksum offload (`CHECKSUM_PARTIAL`). Out, the stack leaves every TCP checksum
+//! that way for this device (`Device::tx_checksum_offload`), and each write says so
+//! ([`tx_header`], and the super-segment's header); a kernel delivering locally then
+//! never computes it at all, and one forwarding it computes it once. In, the kernel
+//! hands over its own TCP segments the same way; the device passes them on as they
+//! are, marked `RxChecksum::Trusted` (they never crossed a wire), and the stack skips
+//! the TCP checksum. [`complete_tcp_checksum`] does what the NIC would, for whoever
+//! needs the bytes whole: a pcap tap, or a plain `Device::receive`.
 
 /// Length of `struct virtio_net_hdr` (legacy, without `num_buffers`).
 pub(crate) const VNET_HDR_LEN: usize = 10;
@@ -30,6 +42,8 @@ const F_NEEDS_CSUM: u8 = 1;
 /// `VIRTIO_NET_HDR_GSO_TCPV4`.
 const GSO_TCPV4: u8 = 1;
 const IPV4_HEADER_LEN: usize = 20;
+/// Where the checksum field is in a TCP header.
+const TCP_CHECKSUM_OFFSET: u16 = 16;
 const TCP_FIN: u8 = 0x01;
 const TCP_PSH: u8 = 0x08;
 const TCP_ACK: u8 = 0x10;
@@ -184,8 +198,9 @@ impl TsoBatch {
 
     /// The write for what the batch holds (`virtio_net_hdr` + packet), or `None` if it
     /// is empty; the batch is empty afterwards. A lone frame goes out as it came, with
-    /// an all-zero header; several become one GSO super-segment whose TCP checksum
-    /// field holds the pseudo-header sum for the kernel to complete.
+    /// a header asking the kernel to complete its checksum; several become one GSO
+    /// super-segment whose TCP checksum field holds the pseudo-header sum for the
+    /// kernel to complete.
     pub(crate) fn finish(&mut self) -> Option<&[u8]> {
         if self.segments == 0 {
             return None;
@@ -193,6 +208,8 @@ impl TsoBatch {
         let joined = self.segments > 1;
         self.segments = 0;
         if !joined {
+            // The stack left the pseudo-header sum (the device offloads checksums).
+            self.buf[..VNET_HDR_LEN].copy_from_slice(&partial_tcp_header(IPV4_HEADER_LEN));
             return Some(&self.buf);
         }
         let ip_len = self.buf.len() - VNET_HDR_LEN;
@@ -203,8 +220,7 @@ impl TsoBatch {
             hdr_len: self.hdr_len as u16,
             gso_size: self.seg_size as u16,
             csum_start: IPV4_HEADER_LEN as u16,
-            // The TCP checksum field.
-            csum_offset: 16,
+            csum_offset: TCP_CHECKSUM_OFFSET,
         };
         self.buf[..VNET_HDR_LEN].copy_from_slice(&hdr.to_bytes());
         let packet = &mut self.buf[VNET_HDR_LEN..];
@@ -302,12 +318,67 @@ pub(crate) fn complete_checksum(frame: &mut [u8], hdr: &VirtioNetHdr) -> Result<
     Ok(())
 }
 
+/// The `virtio_net_hdr` of a lone TCP segment whose checksum field holds the
+/// pseudo-header sum (the stack's `ChecksumFill::PseudoHeader`): the kernel completes
+/// it from `ip_header_len`, the start of the TCP header, like a NIC would.
+pub(crate) fn partial_tcp_header(ip_header_len: usize) -> [u8; VNET_HDR_LEN] {
+    VirtioNetHdr {
+        flags: F_NEEDS_CSUM,
+        csum_start: ip_header_len as u16,
+        csum_offset: TCP_CHECKSUM_OFFSET,
+        ..VirtioNetHdr::default()
+    }
+    .to_bytes()
+}
+
+/// The virtio header of a frame written alone: TCP (whose checksum field holds the
+/// pseudo-header sum: the device offloads checksums) asks the kernel to complete it;
+/// anything else carries complete checksums and an all-zero header.
+pub(crate) fn tx_header(frame: &[u8]) -> [u8; VNET_HDR_LEN] {
+    tcp_in_ipv4(frame).map_or([0; VNET_HDR_LEN], partial_tcp_header)
+}
+
+/// The IPv4 header length of `frame` if it is a whole (unfragmented) IPv4 packet
+/// carrying TCP with at least a TCP header: the frames whose checksum the device
+/// leaves partial or completes.
+pub(crate) fn tcp_in_ipv4(frame: &[u8]) -> Option<usize> {
+    let ip = frame.get(..IPV4_HEADER_LEN)?;
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    let fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff != 0;
+    let whole = usize::from(u16::from_be_bytes([ip[2], ip[3]])) == frame.len();
+    (ip[0] >> 4 == 4 && ihl >= IPV4_HEADER_LEN && ip[9] == 6 && !fragment && whole)
+        .then_some(ihl)
+        .filter(|&ihl| frame.len() >= ihl + 20)
+}
+
+/// True if the kernel handed `frame` over as a TCP segment whose checksum it left to
+/// us (`VIRTIO_NET_HDR_F_NEEDS_CSUM` at the TCP checksum field): a packet it built
+/// itself, which the stack may take without verifying ([`tundra_stack::RxChecksum`]).
+pub(crate) fn is_partial_tcp(frame: &[u8], hdr: &VirtioNetHdr) -> bool {
+    hdr.flags & F_NEEDS_CSUM != 0
+        && hdr.csum_offset == TCP_CHECKSUM_OFFSET
+        && tcp_in_ipv4(frame).is_some_and(|ihl| usize::from(hdr.csum_start) == ihl)
+}
+
+/// Completes the TCP checksum of an IPv4 frame whose field holds the pseudo-header
+/// sum (what the kernel hands over partial, and what the stack leaves for a device
+/// that offloads checksums): what a NIC would write. Anything else is left alone.
+pub(crate) fn complete_tcp_checksum(frame: &mut [u8]) {
+    let Some(ihl) = tcp_in_ipv4(frame) else {
+        return;
+    };
+    let field = ihl + usize::from(TCP_CHECKSUM_OFFSET);
+    let sum = !tundra_ip::checksum::data(&frame[ihl..]);
+    frame[field..field + 2].copy_from_slice(&sum.to_be_bytes());
+}
+
 /// A TCP super-segment the kernel handed over (`VIRTIO_NET_HDR_GSO_TCPV4`, after
 /// `TUNSETOFFLOAD` allowed it), cut back into the segments it stands for, one per
 /// [`GsoSplitter::next`], as Linux's `tcp_gso_segment` would have cut them: every
 /// segment `gso_size` bytes of data but the last, sequence numbers following on, IP
 /// identification one higher each time, FIN and PSH on the last segment only, CWR on
-/// the first only, and both checksums computed.
+/// the first only, the IPv4 checksum computed and the TCP checksum left partial like
+/// the super-segment's (the pseudo-header sum; see [`complete_tcp_checksum`]).
 #[derive(Debug, Default)]
 pub(crate) struct GsoSplitter {
     packet: Vec<u8>,
@@ -389,7 +460,9 @@ impl GsoSplitter {
         if !first {
             seg[tcp + 13] &= !TCP_CWR;
         }
-        seg[tcp + 16..tcp + 18].copy_from_slice(&[0, 0]);
+        // The TCP checksum stays partial, as the kernel left the super-segment's: the
+        // pseudo-header sum for this segment's length (`complete_tcp_checksum`
+        // finishes it for whoever needs it whole).
         let src = ipv4(&seg[12..16]);
         let dst = ipv4(&seg[16..20]);
         let pseudo = tundra_ip::checksum::pseudo_header(
@@ -398,8 +471,7 @@ impl GsoSplitter {
             tundra_ip::IpProtocol::Tcp,
             (len - ip_len) as u32,
         );
-        let sum = !tundra_ip::checksum::combine(&[pseudo, tundra_ip::checksum::data(&seg[tcp..])]);
-        seg[tcp + 16..tcp + 18].copy_from_slice(&sum.to_be_bytes());
+        seg[tcp + 16..tcp + 18].copy_from_slice(&pseudo.to_be_bytes());
         self.next += data;
         self.index = self.index.wrapping_add(1);
         Some(len)
@@ -444,6 +516,20 @@ mod tests {
         f
     }
 
+    /// `frame` as the stack hands it to a device that offloads checksums: the TCP
+    /// checksum field holds the pseudo-header sum.
+    fn partial(frame: &[u8]) -> Vec<u8> {
+        let mut f = frame.to_vec();
+        let pseudo = checksum::pseudo_header(
+            SRC.into(),
+            DST.into(),
+            tundra_ip::IpProtocol::Tcp,
+            (f.len() - 20) as u32,
+        );
+        f[36..38].copy_from_slice(&pseudo.to_be_bytes());
+        f
+    }
+
     /// `count` segments of `size` bytes (the last `last` bytes) from one burst.
     fn burst(count: usize, size: usize, last: usize, last_flags: u8) -> Vec<Vec<u8>> {
         let mut seq = 0xffff_f000u32; // wraps inside the burst
@@ -462,18 +548,20 @@ mod tests {
             .collect()
     }
 
-    /// Offers every frame; returns the writes the device would make.
+    /// Offers every frame, as the stack sends it with checksum offload (`partial`);
+    /// returns the writes the device would make.
     fn writes(frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
         let mut batch = TsoBatch::default();
         let mut out = Vec::new();
-        for f in frames {
+        for f in frames.iter().map(|f| partial(f)) {
+            let f = &f;
             let verdict = batch.push(f);
             if verdict == Push::Joined {
                 continue;
             }
             out.extend(batch.finish().map(<[u8]>::to_vec));
             if verdict == Push::Alone {
-                let mut alone = vec![0; VNET_HDR_LEN];
+                let mut alone = tx_header(f).to_vec();
                 alone.extend_from_slice(f);
                 out.push(alone);
             } else {
@@ -489,18 +577,35 @@ mod tests {
     }
 
     /// What the kernel makes of one write, cut as `tcp_gso_segment` would (by our
-    /// splitter, which is checked against the original frames here).
+    /// splitter, which is checked against the original frames here) and with the
+    /// checksums completed as it would complete them.
     fn kernel_view(write: &[u8]) -> Vec<Vec<u8>> {
         let hdr = VirtioNetHdr::from_bytes(write[..VNET_HDR_LEN].try_into().unwrap());
         let packet = &write[VNET_HDR_LEN..];
         if hdr.gso_type == GSO_NONE {
-            assert_eq!(hdr, VirtioNetHdr::default(), "a lone frame has no offloads");
-            return vec![packet.to_vec()];
+            let only_csum = VirtioNetHdr {
+                flags: F_NEEDS_CSUM,
+                csum_start: 20,
+                csum_offset: 16,
+                ..VirtioNetHdr::default()
+            };
+            assert_eq!(
+                hdr, only_csum,
+                "a lone TCP frame offloads its checksum only"
+            );
+            let mut frame = packet.to_vec();
+            complete_checksum(&mut frame, &hdr).unwrap();
+            return vec![frame];
         }
         let mut split = GsoSplitter::default();
         split.load(packet, &hdr).unwrap();
         let mut buf = [0u8; 0x1_0000];
-        std::iter::from_fn(|| split.next(&mut buf).map(|n| buf[..n].to_vec())).collect()
+        std::iter::from_fn(|| {
+            let n = split.next(&mut buf)?;
+            complete_tcp_checksum(&mut buf[..n]);
+            Some(buf[..n].to_vec())
+        })
+        .collect()
     }
 
     #[test]
@@ -635,8 +740,12 @@ mod tests {
                 tundra_ip::IpProtocol::Tcp,
                 (s.len() - 20) as u32,
             );
+            // Left partial, as the kernel left the super-segment's.
+            assert_eq!(s[36..38], pseudo.to_be_bytes(), "pseudo-header sum");
+            let mut whole = s.clone();
+            complete_tcp_checksum(&mut whole);
             assert_eq!(
-                checksum::combine(&[pseudo, checksum::data(&s[20..])]),
+                checksum::combine(&[pseudo, checksum::data(&whole[20..])]),
                 0xffff
             );
         }
@@ -688,5 +797,62 @@ mod tests {
             complete_checksum(&mut partial, &far),
             Err(OffloadError::Malformed)
         );
+    }
+
+    /// The kernel's partial TCP segments are recognised (and only those), and
+    /// completing one gives the frame with its real checksum.
+    #[test]
+    fn a_partial_tcp_segment_is_recognised_and_completed() {
+        let good = segment(3, 77, TCP_ACK | TCP_PSH, b"hello");
+        let mut frame = partial(&good);
+        let hdr = VirtioNetHdr {
+            flags: F_NEEDS_CSUM,
+            csum_start: 20,
+            csum_offset: 16,
+            ..VirtioNetHdr::default()
+        };
+        assert!(is_partial_tcp(&frame, &hdr));
+        let not = [
+            VirtioNetHdr { flags: 0, ..hdr },
+            VirtioNetHdr {
+                csum_offset: 6, // UDP's field
+                ..hdr
+            },
+            VirtioNetHdr {
+                csum_start: 24,
+                ..hdr
+            },
+        ];
+        for other in not {
+            assert!(!is_partial_tcp(&frame, &other), "{other:?}");
+        }
+        let mut udp = frame.clone();
+        udp[9] = 17;
+        assert!(!is_partial_tcp(&udp, &hdr), "UDP");
+        assert!(!is_partial_tcp(&frame[..30], &hdr), "truncated");
+        complete_tcp_checksum(&mut frame);
+        assert_eq!(frame, good);
+        // Anything but a whole IPv4/TCP packet is left as it is.
+        let mut fragment = partial(&good);
+        fragment[6] |= 0x20;
+        let before = fragment.clone();
+        complete_tcp_checksum(&mut fragment);
+        assert_eq!(fragment, before);
+    }
+
+    /// A frame written alone: TCP asks for its checksum to be completed from the end
+    /// of the IP header; other protocols go with an all-zero header.
+    #[test]
+    fn a_lone_frame_offloads_only_a_tcp_checksum() {
+        let tcp = partial(&segment(3, 77, 0x02, &[]));
+        let hdr = VirtioNetHdr::from_bytes(&tx_header(&tcp));
+        assert_eq!(
+            (hdr.flags, hdr.gso_type, hdr.csum_start, hdr.csum_offset),
+            (F_NEEDS_CSUM, GSO_NONE, 20, 16)
+        );
+        let mut icmp = tcp.clone();
+        icmp[9] = 1;
+        assert_eq!(tx_header(&icmp), [0; VNET_HDR_LEN]);
+        assert_eq!(tx_header(&[0x45, 0]), [0; VNET_HDR_LEN]);
     }
 }

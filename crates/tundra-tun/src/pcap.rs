@@ -15,7 +15,9 @@ use std::rc::Rc;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
 use tundra_core::Instant;
-use tundra_stack::{Device, Medium};
+use tundra_stack::{Device, Medium, RxChecksum};
+
+use crate::offload::complete_tcp_checksum;
 
 use crate::TunError;
 
@@ -31,6 +33,8 @@ pub fn datalink(medium: Medium) -> DataLink {
 pub struct PcapTap<D: Device, W: Write = BufWriter<File>> {
     inner: D,
     recorder: Option<Recorder<W>>,
+    /// A transmitted frame's copy with its checksum completed for the capture.
+    scratch: Vec<u8>,
 }
 
 struct Recorder<W: Write> {
@@ -75,6 +79,7 @@ impl<D: Device, W: Write> PcapTap<D, W> {
                 failed: false,
             }),
             inner,
+            scratch: Vec::new(),
         })
     }
 
@@ -83,6 +88,7 @@ impl<D: Device, W: Write> PcapTap<D, W> {
         PcapTap {
             inner,
             recorder: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -110,6 +116,11 @@ impl<D: Device, W: Write> PcapTap<D, W> {
         let mut sink = r.sink.0.borrow_mut();
         let _ = sink.flush();
         Some(f(&mut sink))
+    }
+
+    /// True while frames are being written to the capture.
+    fn recording(&self) -> bool {
+        self.recorder.as_ref().is_some_and(|r| !r.failed)
     }
 
     fn record(&mut self, now: Instant, frame: &[u8]) {
@@ -142,13 +153,39 @@ impl<D: Device, W: Write> Device for PcapTap<D, W> {
         Some(n)
     }
 
+    /// A trusted frame may carry a partial TCP checksum; the capture gets it complete
+    /// (as it would be on a wire), so a recording's frames verify and replay.
+    fn receive_vouched(&mut self, now: Instant, buf: &mut [u8]) -> Option<(usize, RxChecksum)> {
+        let (n, checksum) = self.inner.receive_vouched(now, buf)?;
+        if self.recording() && checksum == RxChecksum::Trusted {
+            complete_tcp_checksum(&mut buf[..n]);
+        }
+        self.record(now, &buf[..n]);
+        Some((n, checksum))
+    }
+
+    /// With checksum offload the stack's TCP frames carry the pseudo-header sum; the
+    /// capture records them completed, as the device will send them.
     fn transmit(&mut self, now: Instant, frame: &[u8]) {
-        self.record(now, frame);
+        if self.recording() && self.inner.tx_checksum_offload() {
+            let mut copy = std::mem::take(&mut self.scratch);
+            copy.clear();
+            copy.extend_from_slice(frame);
+            complete_tcp_checksum(&mut copy);
+            self.record(now, &copy);
+            self.scratch = copy;
+        } else {
+            self.record(now, frame);
+        }
         self.inner.transmit(now, frame)
     }
 
     fn flush_transmit(&mut self, now: Instant) {
         self.inner.flush_transmit(now)
+    }
+
+    fn tx_checksum_offload(&self) -> bool {
+        self.inner.tx_checksum_offload()
     }
 }
 
@@ -223,5 +260,86 @@ mod tests {
         let second = reader.next_packet().unwrap().unwrap();
         assert_eq!(second.timestamp, base + std::time::Duration::from_millis(7));
         assert!(reader.next_packet().is_none());
+    }
+
+    /// A device that offloads checksums: hands out frames as `Trusted` and keeps what
+    /// it is given.
+    struct Offloading(Vec<Vec<u8>>);
+    impl Device for Offloading {
+        fn medium(&self) -> Medium {
+            Medium::Ip
+        }
+        fn mtu(&self) -> usize {
+            1500
+        }
+        fn receive(&mut self, _now: Instant, _buf: &mut [u8]) -> Option<usize> {
+            unreachable!("the tap asks for receive_vouched")
+        }
+        fn receive_vouched(
+            &mut self,
+            _now: Instant,
+            buf: &mut [u8],
+        ) -> Option<(usize, RxChecksum)> {
+            let f = self.0.pop()?;
+            buf[..f.len()].copy_from_slice(&f);
+            Some((f.len(), RxChecksum::Trusted))
+        }
+        fn transmit(&mut self, _now: Instant, frame: &[u8]) {
+            self.0.push(frame.to_vec());
+        }
+        fn tx_checksum_offload(&self) -> bool {
+            true
+        }
+    }
+
+    /// An IPv4/TCP frame 10.0.0.2:80 > 10.0.0.1:40000 with "hi": with its checksum
+    /// complete, and with only the pseudo-header sum in the field.
+    fn tcp_frame() -> (Vec<u8>, Vec<u8>) {
+        use tundra_ip::checksum;
+        let mut f = vec![
+            0x45, 0, 0, 42, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1,
+        ];
+        let ip_sum = !checksum::data(&f);
+        f[10..12].copy_from_slice(&ip_sum.to_be_bytes());
+        f.extend_from_slice(&[0, 80, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 2, 0x50, 0x18, 1, 0]);
+        f.extend_from_slice(&[0, 0, 0, 0, b'h', b'i']);
+        let pseudo = checksum::pseudo_header(
+            [10, 0, 0, 2].into(),
+            [10, 0, 0, 1].into(),
+            tundra_ip::IpProtocol::Tcp,
+            22,
+        );
+        let mut partial = f.clone();
+        partial[36..38].copy_from_slice(&pseudo.to_be_bytes());
+        let sum = !checksum::combine(&[pseudo, checksum::data(&f[20..])]);
+        f[36..38].copy_from_slice(&sum.to_be_bytes());
+        (f, partial)
+    }
+
+    /// With checksum offload the capture still holds complete checksums (as on a
+    /// wire), while the device and the stack get the partial frames untouched.
+    #[test]
+    fn records_offloaded_checksums_completed() {
+        let (whole, partial) = tcp_frame();
+        let base = std::time::Duration::from_secs(1_700_000_000);
+        let mut tap = PcapTap::new(Offloading(vec![]), Vec::new(), base).unwrap();
+        assert!(tap.tx_checksum_offload());
+        tap.transmit(Instant::from_millis(5), &partial);
+        assert_eq!(tap.inner().0.len(), 1);
+        assert_eq!(tap.inner().0[0], partial, "the device gets it as it was");
+        let mut buf = [0u8; 64];
+        let (n, checksum) = tap
+            .receive_vouched(Instant::from_millis(7), &mut buf)
+            .unwrap();
+        assert_eq!((&buf[..n], checksum), (&whole[..], RxChecksum::Trusted));
+        let bytes = tap.with_sink(|w| w.clone()).unwrap();
+        let mut reader = pcap_file::pcap::PcapReader::new(&bytes[..]).unwrap();
+        for _ in 0..2 {
+            assert_eq!(&reader.next_packet().unwrap().unwrap().data[..], &whole[..]);
+        }
+        // Without a capture nothing is completed: that work is what offload saves.
+        let mut tap: PcapTap<_, Vec<u8>> = PcapTap::passthrough(Offloading(vec![partial.clone()]));
+        let (n, _) = tap.receive_vouched(Instant::ZERO, &mut buf).unwrap();
+        assert_eq!(&buf[..n], &partial[..]);
     }
 }

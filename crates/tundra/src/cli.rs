@@ -67,9 +67,10 @@ pub struct DeviceArgs {
     /// Seed for the stack's RNG (IP IDs, ISNs, ports): same seed, same choices.
     #[arg(long, default_value_t = 0x7475_6e64_7261)]
     pub seed: u64,
-    /// Write every frame on its own and take no TCP super-segments from the kernel
-    /// (no `IFF_VNET_HDR` offload on a TUN device); the frames are the same either
-    /// way, only the number of system calls differs.
+    /// Write every frame on its own, take no TCP super-segments from the kernel and
+    /// compute every TCP checksum (no `IFF_VNET_HDR` offload on a TUN device); the
+    /// frames the stack sees and `--pcap` records are the same either way, but a
+    /// `tcpdump` on the device shows TCP checksums filled only with this.
     #[arg(long)]
     pub no_offload: bool,
 }

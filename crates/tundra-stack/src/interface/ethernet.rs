@@ -9,6 +9,7 @@ use tundra_link::{
 };
 
 use super::{Interface, SendError, ETH_HEADER_LEN};
+use crate::RxChecksum;
 
 /// RFC 5227 §1.1 ANNOUNCE_NUM: how many ARP Announcements we send on start.
 const ANNOUNCE_NUM: u8 = 2;
@@ -76,7 +77,8 @@ impl Interface {
         if eth.ethertype == EtherType::Arp {
             self.receive_arp(now, view.payload());
         } else {
-            self.receive_ipv4_link(now, view.payload(), eth.dst_addr.is_broadcast());
+            let broadcast = eth.dst_addr.is_broadcast();
+            self.receive_ipv4_link(now, view.payload(), broadcast, RxChecksum::Unverified);
         }
     }
 

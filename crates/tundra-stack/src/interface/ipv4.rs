@@ -7,16 +7,24 @@ use tundra_ip::{ChecksumMode, IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
 
 use super::icmp::ErrorReason;
 use super::Interface;
+use crate::RxChecksum;
 
 impl Interface {
     /// An IPv4 packet from a TUN device (no link layer, so no link broadcast).
-    pub(super) fn receive_ipv4(&mut self, now: Instant, bytes: &[u8]) {
-        self.receive_ipv4_link(now, bytes, false);
+    pub(super) fn receive_ipv4(&mut self, now: Instant, bytes: &[u8], checksum: RxChecksum) {
+        self.receive_ipv4_link(now, bytes, false, checksum);
     }
 
     /// An IPv4 packet; `link_broadcast` says it came in a link-layer broadcast frame,
-    /// which matters for ICMP errors (RFC 1122 §3.2.2).
-    pub(super) fn receive_ipv4_link(&mut self, now: Instant, bytes: &[u8], link_broadcast: bool) {
+    /// which matters for ICMP errors (RFC 1122 §3.2.2); `checksum` what the device
+    /// vouched for.
+    pub(super) fn receive_ipv4_link(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        link_broadcast: bool,
+        checksum: RxChecksum,
+    ) {
         self.counters.ip_rx += 1;
         let packet = match Ipv4Packet::new_checked(bytes) {
             Ok(p) => p,
@@ -49,12 +57,22 @@ impl Interface {
         if ip.is_fragment() {
             // RFC 1122 §3.3.2: a host MUST reassemble. The transports see the whole
             // datagram or nothing.
+            // The kernel never leaves the checksum of a fragment to the device, and a
+            // reassembled datagram is verified whatever its parts were.
             if let Some(whole) = self.receive_fragment(now, &ip, packet.payload()) {
-                self.deliver_ipv4(now, &whole.header, &whole.data, to_us, link_broadcast);
+                let (header, data) = (&whole.header, &whole.data);
+                self.deliver_ipv4(
+                    now,
+                    header,
+                    data,
+                    to_us,
+                    link_broadcast,
+                    RxChecksum::Unverified,
+                );
             }
             return;
         }
-        self.deliver_ipv4(now, &ip, packet.payload(), to_us, link_broadcast);
+        self.deliver_ipv4(now, &ip, packet.payload(), to_us, link_broadcast, checksum);
     }
 
     /// Hands a whole datagram addressed to us (or broadcast) to its protocol.
@@ -65,6 +83,7 @@ impl Interface {
         payload: &[u8],
         to_us: bool,
         link_broadcast: bool,
+        checksum: RxChecksum,
     ) {
         let to_broadcast = !to_us;
         match ip.protocol {
@@ -76,7 +95,7 @@ impl Interface {
                 self.counters.ip_delivered += 1;
                 self.receive_udp(now, ip, payload, link_broadcast);
             }
-            IpProtocol::Tcp => self.receive_tcp(now, ip, payload, to_us),
+            IpProtocol::Tcp => self.receive_tcp(now, ip, payload, to_us, checksum),
             _ => {
                 self.counters.ip_unknown_protocol += 1;
                 // RFC 1122 §3.2.2.1: a host SHOULD generate Destination Unreachable

@@ -16,7 +16,7 @@ use tundra_core::{Instant, Rng};
 use tundra_ip::{IpProtocol, Ipv4Addr, Ipv4Packet, Ipv4Repr};
 use tundra_link::{NeighborAction, NeighborCache};
 
-use crate::{Config, Counters, Device, Medium};
+use crate::{Config, Counters, Device, Medium, RxChecksum};
 
 mod ethernet;
 mod fragment;
@@ -137,12 +137,13 @@ impl Interface {
     /// segments we have long received (NAPI's budget does the same for a NIC).
     pub fn poll_device<D: Device + ?Sized>(&mut self, now: Instant, device: &mut D) -> bool {
         let mut moved = false;
+        self.set_tx_checksum_offload(device.tx_checksum_offload());
         let mut buf = std::mem::take(&mut self.rx_buf);
         for _ in 0..RX_BUDGET {
-            let Some(n) = device.receive(now, &mut buf) else {
+            let Some((n, checksum)) = device.receive_vouched(now, &mut buf) else {
                 break;
             };
-            self.receive(now, &buf[..n]);
+            self.receive_with(now, &buf[..n], checksum);
             moved = true;
         }
         self.rx_buf = buf;
@@ -225,17 +226,24 @@ impl Interface {
 
     /// Handles one frame from the device.
     pub fn receive(&mut self, now: Instant, frame: &[u8]) {
+        self.receive_with(now, frame, RxChecksum::Unverified);
+    }
+
+    /// Handles one frame from the device, which vouched for its TCP checksum as
+    /// `checksum` says ([`Device::receive_vouched`]).
+    pub fn receive_with(&mut self, now: Instant, frame: &[u8], checksum: RxChecksum) {
         self.counters.rx_frames += 1;
         match self.config.medium {
-            Medium::Ip => self.receive_ip_frame(now, frame),
+            Medium::Ip => self.receive_ip_frame(now, frame, checksum),
+            // A TAP device has no virtio header, so nothing to vouch with.
             Medium::Ethernet => self.receive_ethernet(now, frame),
         }
     }
-    fn receive_ip_frame(&mut self, now: Instant, packet: &[u8]) {
+    fn receive_ip_frame(&mut self, now: Instant, packet: &[u8], checksum: RxChecksum) {
         // A TUN device without packet information gives bare IP: tell the version by
         // the first nibble, skip IPv6.
         match packet.first().map(|b| b >> 4) {
-            Some(4) => self.receive_ipv4(now, packet),
+            Some(4) => self.receive_ipv4(now, packet, checksum),
             Some(6) => self.counters.eth_ipv6_skipped += 1,
             _ => self.counters.ip_bad_version += 1,
         }

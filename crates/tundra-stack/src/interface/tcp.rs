@@ -9,10 +9,11 @@
 use std::ops::Range;
 
 use tundra_core::Instant;
-use tundra_ip::{IpProtocol, Ipv4Addr, Ipv4Repr};
+use tundra_ip::{ChecksumFill, ChecksumMode, IpProtocol, Ipv4Addr, Ipv4Repr};
 use tundra_tcp::{Endpoint, EndpointConfig, TcpConfig};
 
 use super::{Interface, IPV4_HEADER_LEN};
+use crate::RxChecksum;
 
 /// Segments the endpoint emitted during one poll, waiting to be wrapped in IP.
 #[derive(Debug, Default)]
@@ -42,7 +43,25 @@ impl Interface {
         &self.tcp
     }
 
-    pub(super) fn receive_tcp(&mut self, now: Instant, ip: &Ipv4Repr, payload: &[u8], to_us: bool) {
+    /// Whether the device the next frames go to completes TCP checksums
+    /// ([`crate::Device::tx_checksum_offload`]): if so, TCP segments leave only the
+    /// pseudo-header sum in the field, as Linux does for a NIC with checksum offload.
+    pub fn set_tx_checksum_offload(&mut self, on: bool) {
+        self.tcp.set_checksum_fill(if on {
+            ChecksumFill::PseudoHeader
+        } else {
+            ChecksumFill::Full
+        });
+    }
+
+    pub(super) fn receive_tcp(
+        &mut self,
+        now: Instant,
+        ip: &Ipv4Repr,
+        payload: &[u8],
+        to_us: bool,
+        checksum: RxChecksum,
+    ) {
         // RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast address is ignored;
         // TCP has no business with any segment not addressed to us.
         if !to_us {
@@ -50,7 +69,14 @@ impl Interface {
             return;
         }
         self.counters.ip_delivered += 1;
-        self.tcp.receive(now, ip.src_addr, ip.dst_addr, payload);
+        let mode = match checksum {
+            RxChecksum::Unverified => ChecksumMode::Verify,
+            // The kernel beyond the device built the segment and left its checksum to
+            // us as to a NIC: nothing to verify (see `RxChecksum`).
+            RxChecksum::Trusted => ChecksumMode::Ignore,
+        };
+        self.tcp
+            .receive_with(now, ip.src_addr, ip.dst_addr, payload, mode);
     }
 
     /// Fires TCP timers and sends every segment the connections have ready.
