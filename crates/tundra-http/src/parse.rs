@@ -140,6 +140,9 @@ impl RequestHeadParser {
         if let Some(n) = self.done {
             return Ok(Status::Complete(n));
         }
+        if self.state == S::Empty {
+            self.take_request_line(buf);
+        }
         while self.state != S::Fields {
             self.take_run(buf)?;
             let Some(&b) = buf.get(self.pos) else {
@@ -212,6 +215,56 @@ impl RequestHeadParser {
             self.done = Some(n);
         }
         Ok(status)
+    }
+
+    /// The common case in one go: at the start of a request line, a whole
+    /// `method SP request-target SP HTTP-version CRLF` that is already in `buf` and
+    /// within the limits is taken at once, with the effects the steps in `advance`
+    /// would have. Anything else (an empty line, a line not complete yet, a bare LF, a
+    /// limit exceeded, a malformed byte) is left to those steps, which then start from
+    /// the same position and state as if this had not been tried.
+    fn take_request_line(&mut self, buf: &[u8]) {
+        let start = self.pos;
+        let rest = buf.get(start..).unwrap_or_default();
+        // RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
+        let method_len = run_len(rest, is_tchar);
+        if method_len == 0
+            || method_len > self.limits.max_method_len
+            || rest.get(method_len) != Some(&b' ')
+        {
+            return;
+        }
+        let target_start = method_len + 1;
+        let target_len = run_len(rest.get(target_start..).unwrap_or_default(), is_vchar);
+        let version_start = target_start + target_len + 1;
+        if target_len == 0
+            || target_len > self.limits.max_uri_len
+            || rest.get(version_start - 1) != Some(&b' ')
+        {
+            return;
+        }
+        let Some(line_end) = rest.get(version_start..version_start + VERSION_LEN + 2) else {
+            return;
+        };
+        let (version, crlf) = line_end.split_at(VERSION_LEN);
+        if crlf != b"\r\n"
+            || !version
+                .iter()
+                .enumerate()
+                .all(|(i, &b)| version_byte_ok(i, b))
+        {
+            return;
+        }
+        // A version other than 1.x is answered by the steps (505).
+        let Ok(version) = finish_version(version, ParseError::BadVersion) else {
+            return;
+        };
+        self.method = start..start + method_len;
+        self.target = start + target_start..start + target_start + target_len;
+        self.version_start = start + version_start;
+        self.version = version;
+        self.pos = start + version_start + VERSION_LEN + 2;
+        self.start_fields();
     }
 
     /// Takes the run of bytes at `pos` that the step in `advance` would take one at a
