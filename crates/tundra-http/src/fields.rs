@@ -11,7 +11,8 @@
 //! It remembers how far it has scanned, so feeding a growing buffer costs O(n) in total,
 //! and it stores ranges, not slices, so the caller keeps ownership of the bytes. Runs of
 //! ordinary bytes (a name's tchars, a value's bytes) are taken in a tight loop before
-//! the state machine looks at the byte that ends them.
+//! the state machine looks at the byte that ends them, and whole well-formed field lines
+//! already received are indexed in one go; the state machine takes the rest.
 //! Contract: `advance` must be called with the same buffer each time, possibly longer;
 //! the bytes already scanned must not change. Ranges are then always in bounds.
 

@@ -14,9 +14,10 @@
 //! and reject a malformed message at the first byte that makes it malformed, so
 //! chunking the input never changes the outcome. Runs of ordinary bytes (a method's
 //! tchars, a target's VCHARs) are taken in a tight loop before the state machine looks
-//! at the byte that ends them: the same result as one step per byte, with less work. Contract: call `advance` with the
-//! same buffer each time, possibly extended at the end; then every range they store
-//! is in bounds and no accessor can panic.
+//! at the byte that ends them, and a whole well-formed request line already received is
+//! taken in one go: the same result as one step per byte, with less work. Contract: call
+//! `advance` with the same buffer each time, possibly extended at the end; then every
+//! range they store is in bounds and no accessor can panic.
 
 use core::fmt;
 use core::ops::Range;
