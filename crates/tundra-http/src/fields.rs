@@ -247,6 +247,16 @@ impl FieldsParser {
         self.state = State::LineStart;
     }
 
+    /// Where the section begins in the caller's buffer.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The (name, value) ranges of the fields parsed so far, in order.
+    pub(crate) fn ranges(&self) -> &[(Range<usize>, Range<usize>)] {
+        &self.fields
+    }
+
     /// The parsed fields as views into `buf` (the buffer given to `advance`).
     pub(crate) fn headers<'b>(&self, buf: &'b [u8]) -> Vec<Header<'b>> {
         self.iter(buf).collect()

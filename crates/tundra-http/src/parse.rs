@@ -363,13 +363,33 @@ impl RequestHeadParser {
     /// filled, so a recycled request costs no allocation. Its body, trailers and
     /// `keep_alive` are left alone. `None` if nothing was parsed.
     pub(crate) fn copy_into(&self, buf: &[u8], request: &mut Request) -> Option<()> {
-        let (method, target) = self.method_and_target(buf)?;
-        request.method = Method::from_token(method);
-        request.target.clear();
-        request.target.push_str(target);
-        request.version = self.version;
+        let head_start = self.method.start;
+        let head = buf.get(head_start..self.done?)?;
         request.headers.clear();
-        request.headers.extend(self.fields.iter(buf));
+        request.target.clear();
+        // The method, target and field names are ASCII; values may hold obs-text. A
+        // head that is all text (nearly every one) is converted once, and its field
+        // section copied whole; otherwise each piece is converted on its own.
+        if let Ok(head) = core::str::from_utf8(head) {
+            let section_start = self.fields.start();
+            let at = |r: &Range<usize>| head.get(r.start - head_start..r.end - head_start);
+            let relative = |r: &Range<usize>| r.start - section_start..r.end - section_start;
+            request.method = Method::from_token(at(&self.method)?);
+            request.target.push_str(at(&self.target)?);
+            request.headers.extend_from_section(
+                head.get(section_start - head_start..)?,
+                self.fields
+                    .ranges()
+                    .iter()
+                    .map(|(name, value)| (relative(name), relative(value))),
+            );
+        } else {
+            let (method, target) = self.method_and_target(buf)?;
+            request.method = Method::from_token(method);
+            request.target.push_str(target);
+            request.headers.extend(self.fields.iter(buf));
+        }
+        request.version = self.version;
         Some(())
     }
 
