@@ -62,6 +62,17 @@ fn version_byte_ok(i: usize, b: u8) -> bool {
     }
 }
 
+/// True if `v` is a whole `HTTP-version`: `version_byte_ok` for each of its 8 bytes,
+/// checked without a loop.
+fn is_version(v: &[u8]) -> bool {
+    match v {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => {
+            major.is_ascii_digit() && minor.is_ascii_digit()
+        }
+        _ => false,
+    }
+}
+
 /// Validates a complete `HTTP-version` (each byte was checked by `version_byte_ok`).
 fn finish_version(v: &[u8], bad: ParseError) -> Result<Version, ParseError> {
     if v.len() != VERSION_LEN {
@@ -248,12 +259,7 @@ impl RequestHeadParser {
             return;
         };
         let (version, crlf) = line_end.split_at(VERSION_LEN);
-        if crlf != b"\r\n"
-            || !version
-                .iter()
-                .enumerate()
-                .all(|(i, &b)| version_byte_ok(i, b))
-        {
+        if crlf != b"\r\n" || !is_version(version) {
             return;
         }
         // A version other than 1.x is answered by the steps (505).
@@ -646,5 +652,28 @@ impl fmt::Display for ResponseHead<'_> {
             write!(f, " | {h}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_version` accepts exactly what `version_byte_ok` accepts byte by byte.
+    #[test]
+    fn whole_versions_agree_with_the_byte_check() {
+        let byte_by_byte = |v: &[u8]| {
+            v.len() == VERSION_LEN && v.iter().enumerate().all(|(i, &b)| version_byte_ok(i, b))
+        };
+        for v in [&b"HTTP/1.1"[..], b"HTTP/2.0", b"HTTP/1.", b"HTTP/1.1 ", b""] {
+            assert_eq!(is_version(v), byte_by_byte(v));
+        }
+        for b in 0..=255u8 {
+            for i in 0..VERSION_LEN {
+                let mut v = *b"HTTP/1.1";
+                v[i] = b;
+                assert_eq!(is_version(&v), byte_by_byte(&v), "{b:#04x} at {i}");
+            }
+        }
     }
 }
