@@ -428,46 +428,58 @@ impl ServerConnection {
 
     /// Answers complete requests in order while there is room in the output.
     fn process(&mut self, now: Instant) {
-        loop {
-            if self.closing
-                || self.aborted
-                || self.upgrade_pending.is_some()
-                || self.upgraded
-                || self.stream.is_some()
-                || self.pending_out() >= self.server.config.output_high_water
-            {
-                break;
+        while self.may_decode() && self.decode_one(now) {}
+        self.update_timers(now);
+    }
+
+    /// True if the decoder may be asked for the next request now: the connection
+    /// still reads requests, no response is in the way, and there is something to
+    /// decode. Checked inline, so the common call with nothing to do stays cheap.
+    #[inline]
+    fn may_decode(&self) -> bool {
+        if self.closing
+            || self.aborted
+            || self.upgrade_pending.is_some()
+            || self.upgraded
+            || self.stream.is_some()
+            || self.pending_out() >= self.server.config.output_high_water
+        {
+            return false;
+        }
+        // With no bytes waiting the decoder has nothing new to say (a request comes
+        // out of the poll that reads its last byte), so it is asked only if the input
+        // ended. This is the common case: after each keep-alive request and on every
+        // `poll_transmit`.
+        self.decoder.buffered() > 0 || self.peer_eof
+    }
+
+    /// Asks the decoder for one request and answers it; false when there was none
+    /// (more bytes are needed, or the stream failed and was answered).
+    fn decode_one(&mut self, now: Instant) -> bool {
+        match self.decoder.poll() {
+            Ok(Some(request)) => {
+                self.handle(now, request);
+                true
             }
-            // With no bytes waiting the decoder has nothing new to say (a request
-            // comes out of the poll that reads its last byte), so it is asked only if
-            // the input ended. This is the common case: after each keep-alive request
-            // and on every `poll_transmit`.
-            if self.decoder.buffered() == 0 && !self.peer_eof {
-                break;
+            Ok(None) => {
+                if self.decoder.take_continue() {
+                    // RFC 9110 §10.1.1: the interim 100 tells the client to send
+                    // the content it is holding back.
+                    self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                }
+                if self.peer_eof {
+                    // Nothing more will arrive: an unfinished request is dropped
+                    // and the connection closes (RFC 9112 §9.6).
+                    self.closing = true;
+                }
+                false
             }
-            match self.decoder.poll() {
-                Ok(Some(request)) => self.handle(now, request),
-                Ok(None) => {
-                    if self.decoder.take_continue() {
-                        // RFC 9110 §10.1.1: the interim 100 tells the client to send
-                        // the content it is holding back.
-                        self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-                    }
-                    if self.peer_eof {
-                        // Nothing more will arrive: an unfinished request is dropped
-                        // and the connection closes (RFC 9112 §9.6).
-                        self.closing = true;
-                    }
-                    break;
-                }
-                Err(e) => {
-                    log::debug!("rejecting request: {e}");
-                    self.reject(now, e.status(), Some(e));
-                    break;
-                }
+            Err(e) => {
+                log::debug!("rejecting request: {e}");
+                self.reject(now, e.status(), Some(e));
+                false
             }
         }
-        self.update_timers(now);
     }
 
     fn update_timers(&mut self, now: Instant) {
@@ -670,11 +682,17 @@ impl ServerConnection {
         self.push_access(entry, started, now);
     }
 
-    /// Pulls streamed body bytes into the output while it is below the high water.
+    /// Pulls streamed body bytes into the output while it is below the high water (a
+    /// cheap check when no body is streaming, the common case).
+    #[inline]
     fn fill_from_stream(&mut self, now: Instant) {
-        if self.stream.is_none() {
-            return;
+        if self.stream.is_some() {
+            self.pull_stream(now);
         }
+    }
+
+    /// [`ServerConnection::fill_from_stream`] with a body streaming.
+    fn pull_stream(&mut self, now: Instant) {
         let chunk = self.server.config.stream_chunk.max(1);
         let high_water = self.server.config.output_high_water;
         while self.pending_out() < high_water {
@@ -732,10 +750,16 @@ impl ServerConnection {
         self.closing = true;
     }
 
+    /// Completes a pending switch of protocols once the 101 has been sent.
+    #[inline]
     fn maybe_finish_upgrade(&mut self) {
-        if self.upgrade_pending.is_none() || self.pending_out() > 0 {
-            return;
+        if self.upgrade_pending.is_some() && self.pending_out() == 0 {
+            self.finish_upgrade();
         }
+    }
+
+    /// Hands the connection over to the new protocol (the 101 is sent).
+    fn finish_upgrade(&mut self) {
         if let Some((request, protocol)) = self.upgrade_pending.take() {
             let mut leftover = self.decoder.take_buffered();
             leftover.append(&mut self.post_upgrade);
