@@ -278,6 +278,7 @@ impl Headers {
             .map(|line| (self.header(line), line.known_valid))
     }
 
+    #[inline]
     fn header(&self, line: &Line) -> Header<'_> {
         Header {
             name: match line.name {
@@ -314,6 +315,7 @@ pub(crate) fn is_known_valid(name: &str, value: &[u8]) -> bool {
 /// Writes `name: value` without checking it: for fields that are valid by
 /// construction ([`KnownField`], our own digits and dates) or were checked with
 /// [`is_known_valid`].
+#[inline]
 pub(crate) fn write_known_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
