@@ -23,6 +23,7 @@ macro_rules! class_table {
 
 /// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
 /// "`" / "|" / "~" / DIGIT / ALPHA` (RFC 9110 §5.6.2).
+#[inline]
 pub(crate) const fn is_tchar(b: u8) -> bool {
     TCHAR[b as usize]
 }
@@ -52,6 +53,7 @@ const TCHAR: [bool; 256] = class_table!(|b| matches!(
 /// True for a byte that may appear in a field value: `field-vchar`, `SP` or `HTAB`
 /// (RFC 9110 §5.5: `field-content = field-vchar [ 1*( SP / HTAB / field-vchar )
 /// field-vchar ]`). Everything else (CR, LF, NUL, other controls, DEL) is not.
+#[inline]
 pub(crate) const fn is_value_byte(b: u8) -> bool {
     VALUE_BYTE[b as usize]
 }
@@ -62,6 +64,7 @@ const VALUE_BYTE: [bool; 256] = class_table!(|b| is_field_vchar(b) || is_ows(b))
 /// True for a byte of a `Host` value: `uri-host [ ":" port ]` (RFC 9110 §7.2), where
 /// uri-host is an IP-literal, IPv4address or reg-name (RFC 3986 §3.2.2), all drawn
 /// from these characters.
+#[inline]
 pub(crate) const fn is_host_char(b: u8) -> bool {
     HOST_CHAR[b as usize]
 }
@@ -96,21 +99,25 @@ const fn one_of(set: &[u8], b: u8) -> bool {
 }
 
 /// How many bytes at the start of `bytes` belong to `class` (the length of the run).
+#[inline]
 pub(crate) fn run_len(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
     bytes.iter().position(|&b| !class(b)).unwrap_or(bytes.len())
 }
 
 /// `VCHAR = %x21-7E` (RFC 5234 B.1).
+#[inline]
 pub(crate) const fn is_vchar(b: u8) -> bool {
     matches!(b, 0x21..=0x7e)
 }
 
 /// `field-vchar = VCHAR / obs-text`, `obs-text = %x80-FF` (RFC 9110 §5.5).
+#[inline]
 pub(crate) const fn is_field_vchar(b: u8) -> bool {
     is_vchar(b) || b >= 0x80
 }
 
 /// `OWS = *( SP / HTAB )` (RFC 9110 §5.6.3).
+#[inline]
 pub(crate) const fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -146,6 +153,7 @@ pub(crate) const fn is_clean_value(value: &[u8]) -> bool {
 }
 
 /// Trims `OWS` on both sides.
+#[inline]
 pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [first, rest @ ..] = s {
         if is_ows(*first) {

@@ -11,7 +11,8 @@
 //! It remembers how far it has scanned, so feeding a growing buffer costs O(n) in total,
 //! and it stores ranges, not slices, so the caller keeps ownership of the bytes. Runs of
 //! ordinary bytes (a name's tchars, a value's bytes) are taken in a tight loop before
-//! the state machine looks at the byte that ends them.
+//! the state machine looks at the byte that ends them, and whole well-formed field lines
+//! already received are indexed in one go; the state machine takes the rest.
 //! Contract: `advance` must be called with the same buffer each time, possibly longer;
 //! the bytes already scanned must not change. Ranges are then always in bounds.
 
@@ -90,7 +91,7 @@ impl FieldsParser {
             _ => (buf, false),
         };
         loop {
-            self.take_run(buf);
+            self.take_run(buf, limits);
             let Some(&b) = buf.get(self.pos) else {
                 if over {
                     return Err(ParseError::HeadersTooLarge);
@@ -173,11 +174,13 @@ impl FieldsParser {
 
     /// Takes the run of bytes at `pos` that the step in `advance` would take one at a
     /// time without leaving the current state, with the same effects (the name grows;
-    /// the value ends after its last byte that is not OWS); `advance` then steps on the
-    /// byte that ends the run.
-    fn take_run(&mut self, buf: &[u8]) {
+    /// the value ends after its last byte that is not OWS; at the start of a line,
+    /// whole field lines are indexed); `advance` then steps on the byte that ends the
+    /// run.
+    fn take_run(&mut self, buf: &[u8], limits: &Limits) {
         let rest = buf.get(self.pos..).unwrap_or_default();
         match self.state {
+            State::LineStart => while self.take_line(buf, limits) {},
             State::Name => {
                 self.pos += run_len(rest, is_tchar);
                 self.name.end = self.pos;
@@ -190,8 +193,43 @@ impl FieldsParser {
                 }
                 self.pos += run.len();
             }
-            State::LineStart | State::LineCr | State::EndCr => {}
+            State::LineCr | State::EndCr => {}
         }
+    }
+
+    /// The common case in one go: at the start of a line, a whole
+    /// `field-name ":" OWS field-value OWS CRLF` already in `buf` (which ends at the
+    /// size limit) is indexed at once, as the steps in `advance` would index it. False,
+    /// with nothing changed, for anything else (the end of the section, a line not
+    /// complete yet, a bare LF, one field too many, a malformed byte): the steps then
+    /// take it from the same position.
+    fn take_line(&mut self, buf: &[u8], limits: &Limits) -> bool {
+        let rest = buf.get(self.pos..).unwrap_or_default();
+        let name_len = run_len(rest, is_tchar);
+        if name_len == 0
+            || self.fields.len() >= limits.max_headers
+            || rest.get(name_len) != Some(&b':')
+        {
+            return false;
+        }
+        let after_colon = rest.get(name_len + 1..).unwrap_or_default();
+        let value_start = name_len + 1 + run_len(after_colon, is_ows);
+        let value = &rest[value_start..];
+        let value_len = run_len(value, is_value_byte);
+        if value.get(value_len..value_len + 2) != Some(b"\r\n") {
+            return false;
+        }
+        // Trailing OWS is not part of the value (RFC 9112 §5.1); the run starts with
+        // a field-vchar if it is not empty.
+        let trimmed = value[..value_len]
+            .iter()
+            .rposition(|&b| !is_ows(b))
+            .map_or(0, |last| last + 1);
+        let (start, value_start) = (self.pos, self.pos + value_start);
+        self.fields
+            .push((start..start + name_len, value_start..value_start + trimmed));
+        self.pos = value_start + value_len + 2;
+        true
     }
 
     fn end_line(&mut self, b: u8) {
@@ -207,6 +245,16 @@ impl FieldsParser {
         self.fields
             .push((self.name.clone(), self.value_start..self.value_end));
         self.state = State::LineStart;
+    }
+
+    /// Where the section begins in the caller's buffer.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The (name, value) ranges of the fields parsed so far, in order.
+    pub(crate) fn ranges(&self) -> &[(Range<usize>, Range<usize>)] {
+        &self.fields
     }
 
     /// The parsed fields as views into `buf` (the buffer given to `advance`).

@@ -6,6 +6,7 @@
 //! (RFC 9112 §5.1). Order is kept: it matters for repeated fields (RFC 9110 §5.3).
 
 use core::fmt;
+use core::ops::Range;
 
 use crate::chars;
 
@@ -32,14 +33,16 @@ impl fmt::Display for Header<'_> {
 /// many fields it has, and none at all when a list is [`Headers::clear`]ed and filled
 /// again (the request decoder does that for every request of a keep-alive connection).
 /// Names get a buffer of their own, a `String`, so [`Headers::iter`] hands out `&str`
-/// names without checking their UTF-8 again.
+/// names without checking their UTF-8 again. A parsed section that is all text (nearly
+/// every one: obs-text in a value is rare) is copied into the names buffer whole, in
+/// one copy, and its values are ranges of that buffer too.
 /// [`Headers::push_static`] keeps a `'static` name and value without copying them
 /// (`Content-Type: text/plain` on every response). A line the crate itself adds from a
 /// [`KnownField`] is marked as checked: the serializer writes it without looking at
 /// its bytes again.
 #[derive(Clone, Default)]
 pub struct Headers {
-    /// The names of the copied fields, back to back.
+    /// The names of the copied fields, back to back, and whole copied sections.
     names: String,
     /// The values of the copied fields, back to back.
     values: Vec<u8>,
@@ -90,7 +93,17 @@ impl KnownField {
 /// A name or value: a range of the list's own buffer, or static bytes.
 #[derive(Debug)]
 enum Span<T: ?Sized + 'static> {
-    Copied { start: usize, end: usize },
+    /// A range of `names` for a name, of `values` for a value.
+    Copied {
+        start: usize,
+        end: usize,
+    },
+    /// A range of `names`, for a value copied with its whole section
+    /// ([`Headers::extend_from_section`]).
+    InNames {
+        start: usize,
+        end: usize,
+    },
     Static(&'static T),
 }
 
@@ -125,6 +138,29 @@ impl Headers {
             },
             known_valid: false,
         });
+    }
+
+    /// Appends the field lines of a parsed section that is all text, copying the
+    /// section once: `fields` are the (name, value) ranges of `section`. Names must be
+    /// ranges of ASCII (tokens), as the parser guarantees.
+    pub(crate) fn extend_from_section(
+        &mut self,
+        section: &str,
+        fields: impl Iterator<Item = (Range<usize>, Range<usize>)>,
+    ) {
+        let base = self.names.len();
+        self.names.push_str(section);
+        self.lines.extend(fields.map(|(name, value)| Line {
+            name: Span::Copied {
+                start: base + name.start,
+                end: base + name.end,
+            },
+            value: Span::InNames {
+                start: base + value.start,
+                end: base + value.end,
+            },
+            known_valid: false,
+        }));
     }
 
     /// Appends a field whose name and value live for the whole program, without
@@ -242,14 +278,18 @@ impl Headers {
             .map(|line| (self.header(line), line.known_valid))
     }
 
+    #[inline]
     fn header(&self, line: &Line) -> Header<'_> {
         Header {
             name: match line.name {
-                Span::Copied { start, end } => &self.names[start..end],
+                Span::Copied { start, end } | Span::InNames { start, end } => {
+                    &self.names[start..end]
+                }
                 Span::Static(name) => name,
             },
             value: match line.value {
                 Span::Copied { start, end } => &self.values[start..end],
+                Span::InNames { start, end } => &self.names.as_bytes()[start..end],
                 Span::Static(value) => value,
             },
         }
@@ -275,6 +315,7 @@ pub(crate) fn is_known_valid(name: &str, value: &[u8]) -> bool {
 /// Writes `name: value` without checking it: for fields that are valid by
 /// construction ([`KnownField`], our own digits and dates) or were checked with
 /// [`is_known_valid`].
+#[inline]
 pub(crate) fn write_known_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");

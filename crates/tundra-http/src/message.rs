@@ -89,6 +89,7 @@ impl Version {
 
     /// True for 1.1 and later 1.x: persistent connections by default, chunked allowed,
     /// Host required (RFC 9112 §9.3, §3.2).
+    #[inline]
     pub const fn is_http11(self) -> bool {
         self.major > 1 || (self.major == 1 && self.minor >= 1)
     }
@@ -124,6 +125,7 @@ impl Request {
     /// The path component of the target: for origin-form everything before `?`; for
     /// absolute-form (RFC 9112 §3.2.2) the path after the authority (`/` if empty);
     /// `*` and authority-form targets are returned unchanged.
+    #[inline]
     pub fn path(&self) -> &str {
         let t = self.target.as_str();
         let path = if t.starts_with('/') {

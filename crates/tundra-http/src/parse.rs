@@ -14,9 +14,10 @@
 //! and reject a malformed message at the first byte that makes it malformed, so
 //! chunking the input never changes the outcome. Runs of ordinary bytes (a method's
 //! tchars, a target's VCHARs) are taken in a tight loop before the state machine looks
-//! at the byte that ends them: the same result as one step per byte, with less work. Contract: call `advance` with the
-//! same buffer each time, possibly extended at the end; then every range they store
-//! is in bounds and no accessor can panic.
+//! at the byte that ends them, and a whole well-formed request line already received is
+//! taken in one go: the same result as one step per byte, with less work. Contract: call
+//! `advance` with the same buffer each time, possibly extended at the end; then every
+//! range they store is in bounds and no accessor can panic.
 
 use core::fmt;
 use core::ops::Range;
@@ -57,6 +58,17 @@ fn version_byte_ok(i: usize, b: u8) -> bool {
         0..=4 => b == b"HTTP/"[i],
         5 | 7 => b.is_ascii_digit(),
         6 => b == b'.',
+        _ => false,
+    }
+}
+
+/// True if `v` is a whole `HTTP-version`: `version_byte_ok` for each of its 8 bytes,
+/// checked without a loop.
+fn is_version(v: &[u8]) -> bool {
+    match v {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => {
+            major.is_ascii_digit() && minor.is_ascii_digit()
+        }
         _ => false,
     }
 }
@@ -140,6 +152,9 @@ impl RequestHeadParser {
         if let Some(n) = self.done {
             return Ok(Status::Complete(n));
         }
+        if self.state == S::Empty {
+            self.take_request_line(buf);
+        }
         while self.state != S::Fields {
             self.take_run(buf)?;
             let Some(&b) = buf.get(self.pos) else {
@@ -212,6 +227,51 @@ impl RequestHeadParser {
             self.done = Some(n);
         }
         Ok(status)
+    }
+
+    /// The common case in one go: at the start of a request line, a whole
+    /// `method SP request-target SP HTTP-version CRLF` that is already in `buf` and
+    /// within the limits is taken at once, with the effects the steps in `advance`
+    /// would have. Anything else (an empty line, a line not complete yet, a bare LF, a
+    /// limit exceeded, a malformed byte) is left to those steps, which then start from
+    /// the same position and state as if this had not been tried.
+    fn take_request_line(&mut self, buf: &[u8]) {
+        let start = self.pos;
+        let rest = buf.get(start..).unwrap_or_default();
+        // RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
+        let method_len = run_len(rest, is_tchar);
+        if method_len == 0
+            || method_len > self.limits.max_method_len
+            || rest.get(method_len) != Some(&b' ')
+        {
+            return;
+        }
+        let target_start = method_len + 1;
+        let target_len = run_len(rest.get(target_start..).unwrap_or_default(), is_vchar);
+        let version_start = target_start + target_len + 1;
+        if target_len == 0
+            || target_len > self.limits.max_uri_len
+            || rest.get(version_start - 1) != Some(&b' ')
+        {
+            return;
+        }
+        let Some(line_end) = rest.get(version_start..version_start + VERSION_LEN + 2) else {
+            return;
+        };
+        let (version, crlf) = line_end.split_at(VERSION_LEN);
+        if crlf != b"\r\n" || !is_version(version) {
+            return;
+        }
+        // A version other than 1.x is answered by the steps (505).
+        let Ok(version) = finish_version(version, ParseError::BadVersion) else {
+            return;
+        };
+        self.method = start..start + method_len;
+        self.target = start + target_start..start + target_start + target_len;
+        self.version_start = start + version_start;
+        self.version = version;
+        self.pos = start + version_start + VERSION_LEN + 2;
+        self.start_fields();
     }
 
     /// Takes the run of bytes at `pos` that the step in `advance` would take one at a
@@ -309,13 +369,33 @@ impl RequestHeadParser {
     /// filled, so a recycled request costs no allocation. Its body, trailers and
     /// `keep_alive` are left alone. `None` if nothing was parsed.
     pub(crate) fn copy_into(&self, buf: &[u8], request: &mut Request) -> Option<()> {
-        let (method, target) = self.method_and_target(buf)?;
-        request.method = Method::from_token(method);
-        request.target.clear();
-        request.target.push_str(target);
-        request.version = self.version;
+        let head_start = self.method.start;
+        let head = buf.get(head_start..self.done?)?;
         request.headers.clear();
-        request.headers.extend(self.fields.iter(buf));
+        request.target.clear();
+        // The method, target and field names are ASCII; values may hold obs-text. A
+        // head that is all text (nearly every one) is converted once, and its field
+        // section copied whole; otherwise each piece is converted on its own.
+        if let Ok(head) = core::str::from_utf8(head) {
+            let section_start = self.fields.start();
+            let at = |r: &Range<usize>| head.get(r.start - head_start..r.end - head_start);
+            let relative = |r: &Range<usize>| r.start - section_start..r.end - section_start;
+            request.method = Method::from_token(at(&self.method)?);
+            request.target.push_str(at(&self.target)?);
+            request.headers.extend_from_section(
+                head.get(section_start - head_start..)?,
+                self.fields
+                    .ranges()
+                    .iter()
+                    .map(|(name, value)| (relative(name), relative(value))),
+            );
+        } else {
+            let (method, target) = self.method_and_target(buf)?;
+            request.method = Method::from_token(method);
+            request.target.push_str(target);
+            request.headers.extend(self.fields.iter(buf));
+        }
+        request.version = self.version;
         Some(())
     }
 
@@ -572,5 +652,28 @@ impl fmt::Display for ResponseHead<'_> {
             write!(f, " | {h}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is_version` accepts exactly what `version_byte_ok` accepts byte by byte.
+    #[test]
+    fn whole_versions_agree_with_the_byte_check() {
+        let byte_by_byte = |v: &[u8]| {
+            v.len() == VERSION_LEN && v.iter().enumerate().all(|(i, &b)| version_byte_ok(i, b))
+        };
+        for v in [&b"HTTP/1.1"[..], b"HTTP/2.0", b"HTTP/1.", b"HTTP/1.1 ", b""] {
+            assert_eq!(is_version(v), byte_by_byte(v));
+        }
+        for b in 0..=255u8 {
+            for i in 0..VERSION_LEN {
+                let mut v = *b"HTTP/1.1";
+                v[i] = b;
+                assert_eq!(is_version(&v), byte_by_byte(&v), "{b:#04x} at {i}");
+            }
+        }
     }
 }

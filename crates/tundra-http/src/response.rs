@@ -93,6 +93,7 @@ pub struct Response {
 
 impl Response {
     /// An empty response with `status`.
+    #[inline]
     pub fn new(status: StatusCode) -> Response {
         Response {
             status,
@@ -109,12 +110,14 @@ impl Response {
     }
 
     /// Adds a header field fixed and checked at compile time, without copying it.
+    #[inline]
     fn known_header(mut self, field: KnownField) -> Response {
         self.headers.push_known(field);
         self
     }
 
     /// Sets the body to `bytes`.
+    #[inline]
     pub fn with_body(mut self, bytes: impl Into<Vec<u8>>) -> Response {
         self.body = Body::Bytes(bytes.into());
         self
@@ -127,6 +130,7 @@ impl Response {
     }
 
     /// Sets the body to bytes that live for the whole program, without copying them.
+    #[inline]
     pub fn with_static_body(mut self, bytes: &'static [u8]) -> Response {
         self.body = Body::Static(bytes);
         self
@@ -147,6 +151,7 @@ impl Response {
             .with_text(html.into())
     }
 
+    #[inline]
     fn with_text(self, text: Cow<'static, str>) -> Response {
         match text {
             Cow::Borrowed(text) => self.with_static_body(text.as_bytes()),

@@ -166,11 +166,45 @@ pub struct ServerConnection {
     body_started: Option<Instant>,
     last_activity: Instant,
     last_now: Instant,
-    /// The last `Date` value written and the second it names (formatted once a second).
-    date: Option<(u64, String)>,
+    /// The `Date` and `Server` lines every response starts with, as ready bytes.
+    fixed_lines: FixedLines,
+}
+
+/// The field lines that are the same in every response for a whole second:
+/// `Date: ...\r\n` (RFC 9110 §6.6.1; its text changes once a second) followed by
+/// `Server: ...\r\n` (RFC 9110 §10.2.4) when the configured name is a valid field
+/// value as it is. Built when the second changes and copied whole into each head.
+struct FixedLines {
+    /// The second the `Date` line names; `None` before the first response (or without
+    /// a wall clock, where the lines never change).
+    secs: Option<u64>,
     /// The configured `Server` value is a valid field value as it is (checked once
-    /// here, not for every response).
+    /// here, not for every response); otherwise it is checked and written per response.
     server_name_valid: bool,
+    /// The lines.
+    bytes: Vec<u8>,
+}
+
+impl FixedLines {
+    /// The lines for the second `secs` (`None`: no `Date`), rebuilt only when it
+    /// changed since the last call.
+    fn at(&mut self, config: &ServerConfig, secs: Option<u64>) -> &[u8] {
+        if self.bytes.is_empty() || self.secs != secs {
+            self.secs = secs;
+            self.bytes.clear();
+            if let Some(secs) = secs {
+                write_known_field(&mut self.bytes, "Date", format_imf_fixdate(secs).as_bytes());
+            }
+            if let Some(name) = config
+                .server_name
+                .as_ref()
+                .filter(|_| self.server_name_valid)
+            {
+                write_known_field(&mut self.bytes, "Server", name.as_bytes());
+            }
+        }
+        &self.bytes
+    }
 }
 
 impl fmt::Debug for ServerConnection {
@@ -212,8 +246,11 @@ impl ServerConnection {
             body_started: None,
             last_activity: now,
             last_now: now,
-            date: None,
-            server_name_valid,
+            fixed_lines: FixedLines {
+                secs: None,
+                server_name_valid,
+                bytes: Vec::new(),
+            },
         }
     }
 
@@ -391,46 +428,58 @@ impl ServerConnection {
 
     /// Answers complete requests in order while there is room in the output.
     fn process(&mut self, now: Instant) {
-        loop {
-            if self.closing
-                || self.aborted
-                || self.upgrade_pending.is_some()
-                || self.upgraded
-                || self.stream.is_some()
-                || self.pending_out() >= self.server.config.output_high_water
-            {
-                break;
+        while self.may_decode() && self.decode_one(now) {}
+        self.update_timers(now);
+    }
+
+    /// True if the decoder may be asked for the next request now: the connection
+    /// still reads requests, no response is in the way, and there is something to
+    /// decode. Checked inline, so the common call with nothing to do stays cheap.
+    #[inline]
+    fn may_decode(&self) -> bool {
+        if self.closing
+            || self.aborted
+            || self.upgrade_pending.is_some()
+            || self.upgraded
+            || self.stream.is_some()
+            || self.pending_out() >= self.server.config.output_high_water
+        {
+            return false;
+        }
+        // With no bytes waiting the decoder has nothing new to say (a request comes
+        // out of the poll that reads its last byte), so it is asked only if the input
+        // ended. This is the common case: after each keep-alive request and on every
+        // `poll_transmit`.
+        self.decoder.buffered() > 0 || self.peer_eof
+    }
+
+    /// Asks the decoder for one request and answers it; false when there was none
+    /// (more bytes are needed, or the stream failed and was answered).
+    fn decode_one(&mut self, now: Instant) -> bool {
+        match self.decoder.poll() {
+            Ok(Some(request)) => {
+                self.handle(now, request);
+                true
             }
-            // With no bytes waiting the decoder has nothing new to say (a request
-            // comes out of the poll that reads its last byte), so it is asked only if
-            // the input ended. This is the common case: after each keep-alive request
-            // and on every `poll_transmit`.
-            if self.decoder.buffered() == 0 && !self.peer_eof {
-                break;
+            Ok(None) => {
+                if self.decoder.take_continue() {
+                    // RFC 9110 §10.1.1: the interim 100 tells the client to send
+                    // the content it is holding back.
+                    self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                }
+                if self.peer_eof {
+                    // Nothing more will arrive: an unfinished request is dropped
+                    // and the connection closes (RFC 9112 §9.6).
+                    self.closing = true;
+                }
+                false
             }
-            match self.decoder.poll() {
-                Ok(Some(request)) => self.handle(now, request),
-                Ok(None) => {
-                    if self.decoder.take_continue() {
-                        // RFC 9110 §10.1.1: the interim 100 tells the client to send
-                        // the content it is holding back.
-                        self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-                    }
-                    if self.peer_eof {
-                        // Nothing more will arrive: an unfinished request is dropped
-                        // and the connection closes (RFC 9112 §9.6).
-                        self.closing = true;
-                    }
-                    break;
-                }
-                Err(e) => {
-                    log::debug!("rejecting request: {e}");
-                    self.reject(now, e.status(), Some(e));
-                    break;
-                }
+            Err(e) => {
+                log::debug!("rejecting request: {e}");
+                self.reject(now, e.status(), Some(e));
+                false
             }
         }
-        self.update_timers(now);
     }
 
     fn update_timers(&mut self, now: Instant) {
@@ -562,27 +611,22 @@ impl ServerConnection {
         let out = &mut self.out;
         // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
         // Written without `format!`: this runs once per response (docs/performance.md).
-        out.extend_from_slice(b"HTTP/1.1 ");
-        write_decimal(out, u64::from(response.status.0), 3);
-        out.push(b' ');
-        out.extend_from_slice(response.status.reason().as_bytes());
-        out.extend_from_slice(b"\r\n");
-        if let Some(clock) = cfg.wall_clock {
-            // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx,
-            // 3xx and 4xx responses (and MAY in others). The text changes once a
-            // second, so it is formatted once a second.
-            let secs = clock.unix_secs_at(now);
-            if self.date.as_ref().is_none_or(|(at, _)| *at != secs) {
-                self.date = Some((secs, format_imf_fixdate(secs)));
-            }
-            if let Some((_, date)) = &self.date {
-                write_known_field(out, "Date", date.as_bytes());
+        match response.status.status_line() {
+            Some(line) => out.extend_from_slice(line.as_bytes()),
+            None => {
+                out.extend_from_slice(b"HTTP/1.1 ");
+                write_decimal(out, u64::from(response.status.0), 3);
+                out.push(b' ');
+                out.extend_from_slice(response.status.reason().as_bytes());
+                out.extend_from_slice(b"\r\n");
             }
         }
+        // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
+        // and 4xx responses (and MAY in others).
+        let secs = cfg.wall_clock.map(|clock| clock.unix_secs_at(now));
+        out.extend_from_slice(self.fixed_lines.at(cfg, secs));
         if let Some(name) = &cfg.server_name {
-            if self.server_name_valid {
-                write_known_field(out, "Server", name.as_bytes());
-            } else {
+            if !self.fixed_lines.server_name_valid {
                 write_field(out, "Server", name.as_bytes());
             }
         }
@@ -600,11 +644,7 @@ impl ServerConnection {
         }
         match framing {
             Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
-            Some((len, false)) => {
-                out.extend_from_slice(b"Content-Length: ");
-                write_decimal(out, len, 1);
-                out.extend_from_slice(b"\r\n");
-            }
+            Some((len, false)) => write_content_length(out, len),
             None => {}
         }
         if let Some(c) = connection {
@@ -642,11 +682,17 @@ impl ServerConnection {
         self.push_access(entry, started, now);
     }
 
-    /// Pulls streamed body bytes into the output while it is below the high water.
+    /// Pulls streamed body bytes into the output while it is below the high water (a
+    /// cheap check when no body is streaming, the common case).
+    #[inline]
     fn fill_from_stream(&mut self, now: Instant) {
-        if self.stream.is_none() {
-            return;
+        if self.stream.is_some() {
+            self.pull_stream(now);
         }
+    }
+
+    /// [`ServerConnection::fill_from_stream`] with a body streaming.
+    fn pull_stream(&mut self, now: Instant) {
         let chunk = self.server.config.stream_chunk.max(1);
         let high_water = self.server.config.output_high_water;
         while self.pending_out() < high_water {
@@ -704,10 +750,16 @@ impl ServerConnection {
         self.closing = true;
     }
 
+    /// Completes a pending switch of protocols once the 101 has been sent.
+    #[inline]
     fn maybe_finish_upgrade(&mut self) {
-        if self.upgrade_pending.is_none() || self.pending_out() > 0 {
-            return;
+        if self.upgrade_pending.is_some() && self.pending_out() == 0 {
+            self.finish_upgrade();
         }
+    }
+
+    /// Hands the connection over to the new protocol (the 101 is sent).
+    fn finish_upgrade(&mut self) {
         if let Some((request, protocol)) = self.upgrade_pending.take() {
             let mut leftover = self.decoder.take_buffered();
             leftover.append(&mut self.post_upgrade);
@@ -745,6 +797,27 @@ fn is_managed(name: &str, upgrading: bool) -> bool {
     name.eq_ignore_ascii_case(managed)
 }
 
+/// Appends `Content-Length: len\r\n` (RFC 9110 §8.6) with one copy: the line is put
+/// together on the stack, its digits from the end.
+fn write_content_length(out: &mut Vec<u8>, len: u64) {
+    const NAME: &[u8] = b"Content-Length: ";
+    let mut line = [0u8; NAME.len() + 20 + 2];
+    let mut start = line.len() - 2;
+    line[start..].copy_from_slice(b"\r\n");
+    let mut rest = len;
+    loop {
+        start -= 1;
+        line[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    start -= NAME.len();
+    line[start..start + NAME.len()].copy_from_slice(NAME);
+    out.extend_from_slice(&line[start..]);
+}
+
 /// Appends `n` in decimal, zero-padded to at least `min_digits` (at most 20) digits.
 fn write_decimal(out: &mut Vec<u8>, n: u64, min_digits: usize) {
     let mut digits = [b'0'; 20];
@@ -764,7 +837,97 @@ fn write_decimal(out: &mut Vec<u8>, n: u64, min_digits: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_managed, write_decimal};
+    use super::{
+        is_managed, write_content_length, write_decimal, Arc, Instant, Response, Router, Server,
+        ServerConfig, ServerConnection, StatusCode, WallClock,
+    };
+
+    /// The head of the response to one `GET /` sent at `now`.
+    fn head_at(c: &mut ServerConnection, now: Instant) -> String {
+        c.on_bytes(now, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        let out = String::from_utf8(c.poll_transmit(now).unwrap().to_vec()).unwrap();
+        c.consume(out.len());
+        out.split("\r\n\r\n").next().unwrap().to_owned()
+    }
+
+    /// The Date and Server lines are kept as ready bytes, but the Date follows the
+    /// clock: the same second gives the same text, the next second new text, exactly
+    /// at the boundary.
+    #[test]
+    fn date_line_follows_the_clock_across_second_boundaries() {
+        let server = Arc::new(Server {
+            config: ServerConfig {
+                server_name: Some("t".into()),
+                wall_clock: Some(WallClock {
+                    at: Instant::ZERO,
+                    unix_secs: 784_111_776,
+                }),
+                ..ServerConfig::default()
+            },
+            router: Router::new().get("/", |_, _| Response::text(StatusCode::OK, "x")),
+        });
+        let mut c = ServerConnection::new(server, Instant::ZERO);
+        let head = |secs: &str| {
+            format!(
+                "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 {secs} GMT\r\nServer: t\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\nContent-Length: 1"
+            )
+        };
+        assert_eq!(head_at(&mut c, Instant::ZERO), head("08:49:36"));
+        assert_eq!(head_at(&mut c, Instant::from_millis(999)), head("08:49:36"));
+        assert_eq!(
+            head_at(&mut c, Instant::from_millis(1000)),
+            head("08:49:37")
+        );
+        assert_eq!(
+            head_at(&mut c, Instant::from_millis(1001)),
+            head("08:49:37")
+        );
+        assert_eq!(head_at(&mut c, Instant::from_secs(61)), head("08:50:37"));
+    }
+
+    /// Without a clock no Date is sent; a Server name that is not a clean field value
+    /// is not cached but trimmed (or dropped) per response as before.
+    #[test]
+    fn no_clock_no_date_and_unclean_server_names_are_still_checked() {
+        let connect = |name: &str| {
+            let server = Arc::new(Server {
+                config: ServerConfig {
+                    server_name: Some(name.into()),
+                    wall_clock: None,
+                    ..ServerConfig::default()
+                },
+                router: Router::new().get("/", |_, _| Response::text(StatusCode::OK, "x")),
+            });
+            ServerConnection::new(server, Instant::ZERO)
+        };
+        let rest = "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 1";
+        let mut c = connect("t");
+        assert_eq!(
+            head_at(&mut c, Instant::ZERO),
+            format!("HTTP/1.1 200 OK\r\nServer: t\r\n{rest}")
+        );
+        let mut c = connect(" t ");
+        assert_eq!(
+            head_at(&mut c, Instant::ZERO),
+            format!("HTTP/1.1 200 OK\r\nServer: t\r\n{rest}")
+        );
+        let mut c = connect("t\r\nX: y");
+        assert_eq!(
+            head_at(&mut c, Instant::from_secs(5)),
+            format!("HTTP/1.1 200 OK\r\n{rest}")
+        );
+    }
+
+    /// The Content-Length line for zero, small and the largest lengths.
+    #[test]
+    fn content_length_lines_carry_every_digit() {
+        for n in [0, 7, 13, 1000, 123_456_789, u64::MAX] {
+            let mut out = b"x".to_vec();
+            write_content_length(&mut out, n);
+            assert_eq!(out, format!("xContent-Length: {n}\r\n").into_bytes());
+        }
+    }
 
     /// The fields the server writes itself, in any case; Connection only when not
     /// switching protocols (a 101 carries the handler's `Connection: Upgrade`).

@@ -63,40 +63,70 @@ impl StatusCode {
     /// The reason phrase the IANA registry gives (RFC 9110 §15), or `""` for codes we
     /// never send. Clients must not depend on it (RFC 9112 §4).
     pub const fn reason(self) -> &'static str {
-        match self.0 {
-            100 => "Continue",
-            101 => "Switching Protocols",
-            200 => "OK",
-            201 => "Created",
-            202 => "Accepted",
-            204 => "No Content",
-            206 => "Partial Content",
-            301 => "Moved Permanently",
-            302 => "Found",
-            304 => "Not Modified",
-            307 => "Temporary Redirect",
-            308 => "Permanent Redirect",
-            400 => "Bad Request",
-            401 => "Unauthorized",
-            403 => "Forbidden",
-            404 => "Not Found",
-            405 => "Method Not Allowed",
-            408 => "Request Timeout",
-            411 => "Length Required",
-            413 => "Content Too Large",
-            414 => "URI Too Long",
-            415 => "Unsupported Media Type",
-            417 => "Expectation Failed",
-            426 => "Upgrade Required",
-            431 => "Request Header Fields Too Large",
-            500 => "Internal Server Error",
-            501 => "Not Implemented",
-            502 => "Bad Gateway",
-            503 => "Service Unavailable",
-            505 => "HTTP Version Not Supported",
-            _ => "",
+        match reason_and_status_line(self.0) {
+            Some((reason, _)) => reason,
+            None => "",
         }
     }
+
+    /// The whole status line `HTTP/1.1 <code> <reason>\r\n` (RFC 9112 §4) for a code
+    /// with a registered reason, ready to copy; `None` for the others.
+    pub(crate) const fn status_line(self) -> Option<&'static str> {
+        match reason_and_status_line(self.0) {
+            Some((_, line)) => Some(line),
+            None => None,
+        }
+    }
+}
+
+/// The reason phrases (RFC 9110 §15), each with its HTTP/1.1 status line spelled out
+/// at compile time.
+macro_rules! registry {
+    ($($code:literal => $reason:literal,)*) => {
+        /// The reason phrase and status line of `code`, if it has a reason.
+        const fn reason_and_status_line(code: u16) -> Option<(&'static str, &'static str)> {
+            match code {
+                $($code => Some((
+                    $reason,
+                    concat!("HTTP/1.1 ", stringify!($code), " ", $reason, "\r\n"),
+                )),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+registry! {
+    100 => "Continue",
+    101 => "Switching Protocols",
+    200 => "OK",
+    201 => "Created",
+    202 => "Accepted",
+    204 => "No Content",
+    206 => "Partial Content",
+    301 => "Moved Permanently",
+    302 => "Found",
+    304 => "Not Modified",
+    307 => "Temporary Redirect",
+    308 => "Permanent Redirect",
+    400 => "Bad Request",
+    401 => "Unauthorized",
+    403 => "Forbidden",
+    404 => "Not Found",
+    405 => "Method Not Allowed",
+    408 => "Request Timeout",
+    411 => "Length Required",
+    413 => "Content Too Large",
+    414 => "URI Too Long",
+    415 => "Unsupported Media Type",
+    417 => "Expectation Failed",
+    426 => "Upgrade Required",
+    431 => "Request Header Fields Too Large",
+    500 => "Internal Server Error",
+    501 => "Not Implemented",
+    502 => "Bad Gateway",
+    503 => "Service Unavailable",
+    505 => "HTTP Version Not Supported",
 }
 
 impl fmt::Display for StatusCode {
@@ -113,6 +143,22 @@ mod tests {
     fn display_is_code_and_reason() {
         assert_eq!(StatusCode::NOT_FOUND.to_string(), "404 Not Found");
         assert_eq!(StatusCode(799).to_string(), "799 ");
+    }
+
+    #[test]
+    fn status_lines_spell_out_code_and_reason() {
+        assert_eq!(StatusCode::OK.status_line(), Some("HTTP/1.1 200 OK\r\n"));
+        assert_eq!(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.status_line(),
+            Some("HTTP/1.1 431 Request Header Fields Too Large\r\n")
+        );
+        assert_eq!(StatusCode(799).status_line(), None);
+        for code in 100..1000 {
+            let status = StatusCode(code);
+            if let Some(line) = status.status_line() {
+                assert_eq!(line, format!("HTTP/1.1 {status}\r\n"));
+            }
+        }
     }
 
     #[test]

@@ -127,6 +127,28 @@ fn obs_text_in_values_is_opaque_data() {
 }
 
 #[test]
+fn text_and_non_text_heads_read_back_the_same() {
+    // A head that is all text (here with UTF-8 in a value) is copied in one piece; one
+    // with a byte that is not UTF-8 field by field. The request reads the same.
+    for value in [&b"caf\xc3\xa9"[..], b"caf\xe9", b"a \t b"] {
+        let input = [
+            b"GET /x?q HTTP/1.1\r\nHost: a\r\nX: \t".as_slice(),
+            value,
+            b" \r\nY:\r\nZ: 1\r\n\r\n",
+        ]
+        .concat();
+        let (r, err) = decode_every_way(&input, Limits::default());
+        assert_eq!(err, None);
+        let fields: Vec<(&str, &[u8])> = r[0].headers.iter().map(|h| (h.name, h.value)).collect();
+        assert_eq!(
+            fields,
+            [("Host", &b"a"[..]), ("X", value), ("Y", b""), ("Z", b"1")]
+        );
+        assert_eq!((&r[0].method, r[0].target.as_str()), (&Method::Get, "/x?q"));
+    }
+}
+
+#[test]
 fn bare_lf_line_endings_are_accepted() {
     // RFC 9112 §2.2: a recipient MAY recognize a single LF as a line terminator.
     let r = accepts("GET / HTTP/1.1\nHost: a\n\n");
