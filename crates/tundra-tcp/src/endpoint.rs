@@ -1158,12 +1158,28 @@ impl Endpoint {
     /// Fires due timers and emits every segment that is ready, as
     /// `emit(src, dst, segment)` with the checksum filled in.
     pub fn poll_transmit(&mut self, now: Instant, mut emit: impl FnMut(Ipv4Addr, Ipv4Addr, &[u8])) {
+        let mut out = std::mem::take(&mut self.out);
+        self.poll_transmit_with(now, |seg| {
+            out.clear();
+            out.resize(seg.len(), 0);
+            seg.write(&mut out);
+            emit(seg.src, seg.dst, &out);
+        });
+        self.out = out;
+    }
+
+    /// [`Endpoint::poll_transmit`] without a buffer of its own: each ready segment is
+    /// handed over as an [`Outgoing`] that writes itself where the caller wants it (the
+    /// interface writes it straight into the frame, behind the room for the headers
+    /// below, so the segment is built once and copied nowhere).
+    pub fn poll_transmit_with(&mut self, now: Instant, mut emit: impl FnMut(Outgoing<'_>)) {
+        let fill = self.fill;
         while let Some((src, dst, repr)) = self.syn_acks.pop_front() {
-            emit_repr(&mut self.out, self.fill, &repr, src, dst, &mut emit);
+            emit(Outgoing::new(src, dst, &repr, fill));
             self.counters.segments_out += 1;
         }
         while let Some((src, dst, repr)) = self.replies.pop_front() {
-            emit_repr(&mut self.out, self.fill, &repr, src, dst, &mut emit);
+            emit(Outgoing::new(src, dst, &repr, fill));
             self.counters.segments_out += 1;
         }
         self.wake_due(now);
@@ -1179,7 +1195,7 @@ impl Endpoint {
             let conn = &mut entry.conn;
             let (src, dst) = (*conn.local().ip(), *conn.remote().ip());
             while let Some(repr) = conn.poll_transmit(now, &mut self.payload) {
-                emit_repr(&mut self.out, self.fill, &repr, src, dst, &mut emit);
+                emit(Outgoing::new(src, dst, &repr, fill));
                 self.counters.segments_out += 1;
             }
             let handle = ConnHandle {
@@ -1371,16 +1387,46 @@ pub fn reset_for(seg: &TcpRepr<'_>) -> TcpRepr<'static> {
     }
 }
 
-fn emit_repr(
-    out: &mut Vec<u8>,
+/// A segment [`Endpoint::poll_transmit_with`] has ready: from `src` to `dst`, of
+/// [`Outgoing::len`] bytes, written (checksum filled as the endpoint is set to) by
+/// [`Outgoing::write`].
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Our address.
+    pub src: Ipv4Addr,
+    /// The peer's address.
+    pub dst: Ipv4Addr,
+    repr: &'a TcpRepr<'a>,
     fill: ChecksumFill,
-    repr: &TcpRepr<'_>,
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
-    emit: &mut impl FnMut(Ipv4Addr, Ipv4Addr, &[u8]),
-) {
-    out.clear();
-    out.resize(repr.buffer_len(), 0);
-    repr.emit_with(&mut TcpPacket::new_unchecked(&mut out[..]), src, dst, fill);
-    emit(src, dst, out);
+}
+
+impl<'a> Outgoing<'a> {
+    fn new(src: Ipv4Addr, dst: Ipv4Addr, repr: &'a TcpRepr<'a>, fill: ChecksumFill) -> Self {
+        Outgoing {
+            src,
+            dst,
+            repr,
+            fill,
+        }
+    }
+
+    /// The segment's length in bytes (header, options and data).
+    #[allow(clippy::len_without_is_empty)] // a TCP segment is never empty
+    pub fn len(&self) -> usize {
+        self.repr.buffer_len()
+    }
+
+    /// The segment's headers and data, as parsed (for logging and tests).
+    pub fn repr(&self) -> &TcpRepr<'a> {
+        self.repr
+    }
+
+    /// Writes the segment into `buf`, which must be exactly [`Outgoing::len`] bytes.
+    ///
+    /// # Panics
+    /// If `buf` has another length (see [`TcpRepr::emit`]).
+    pub fn write(&self, buf: &mut [u8]) {
+        let packet = &mut TcpPacket::new_unchecked(buf);
+        self.repr.emit_with(packet, self.src, self.dst, self.fill);
+    }
 }

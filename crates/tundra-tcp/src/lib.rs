@@ -52,7 +52,8 @@ pub use connection::{
 };
 pub use counters::TcpCounters;
 pub use endpoint::{
-    ConnHandle, ConnectError, Endpoint, ListenConfig, ListenError, ListenerHandle, SocketInfo,
+    ConnHandle, ConnectError, Endpoint, ListenConfig, ListenError, ListenerHandle, Outgoing,
+    SocketInfo,
 };
 pub use icmp::{IcmpErrorKind, IcmpOutcome, MIN_PMTU_MSS};
 pub use options::{OptionError, TcpOption};

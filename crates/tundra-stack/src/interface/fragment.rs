@@ -127,7 +127,8 @@ impl Interface {
         Ok(())
     }
 
-    fn link_len(&self) -> usize {
+    /// The link-layer header's length: none on a TUN device, Ethernet's on a TAP one.
+    pub(super) fn link_len(&self) -> usize {
         match self.config.medium {
             Medium::Ip => 0,
             Medium::Ethernet => ETH_HEADER_LEN,

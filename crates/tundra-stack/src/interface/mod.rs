@@ -269,13 +269,39 @@ impl Interface {
         if IPV4_HEADER_LEN + payload_len > self.mtu.min(65_535) {
             return Err(SendError::TooLong);
         }
+        self.next_hop(dst).inspect_err(|_| {
+            self.counters.ip_no_route += 1;
+        })?;
+        let head = self.ip_headroom();
+        let mut frame = self.take_frame(head + payload_len);
+        fill(&mut frame[head..]);
+        self.send_ip_frame(now, dst, protocol, frame)
+    }
+
+    /// The bytes in front of an IP payload in a frame: the link header (none on a TUN
+    /// device, Ethernet's on a TAP device) and the IPv4 header we send (no options).
+    pub(super) fn ip_headroom(&self) -> usize {
+        self.link_len() + IPV4_HEADER_LEN
+    }
+
+    /// [`Interface::send_ip`] for a frame whose payload is already in place, behind
+    /// [`Interface::ip_headroom`] bytes: writes the IPv4 header (DF set) in front of it
+    /// and queues it for the next hop.
+    pub(super) fn send_ip_frame(
+        &mut self,
+        now: Instant,
+        dst: Ipv4Addr,
+        protocol: IpProtocol,
+        mut frame: Vec<u8>,
+    ) -> Result<(), SendError> {
+        let head = self.ip_headroom();
+        let payload_len = frame.len().saturating_sub(head);
+        if frame.len() < head || IPV4_HEADER_LEN + payload_len > self.mtu.min(65_535) {
+            return Err(SendError::TooLong);
+        }
         let next_hop = self.next_hop(dst).inspect_err(|_| {
             self.counters.ip_no_route += 1;
         })?;
-        let link_len = match self.config.medium {
-            Medium::Ip => 0,
-            Medium::Ethernet => ETH_HEADER_LEN,
-        };
         self.ip_ident = self.ip_ident.wrapping_add(1);
         let repr = Ipv4Repr {
             src_addr: self.address(),
@@ -291,13 +317,8 @@ impl Interface {
             dscp_ecn: 0,
         };
         log::trace!("tx {repr}");
-        let mut frame = self.take_frame(link_len + IPV4_HEADER_LEN + payload_len);
-        {
-            let ip_bytes = &mut frame[link_len..];
-            let mut packet = Ipv4Packet::new_unchecked(&mut *ip_bytes);
-            repr.emit(&mut packet);
-            fill(&mut ip_bytes[IPV4_HEADER_LEN..]);
-        }
+        let link_len = head - IPV4_HEADER_LEN;
+        repr.emit(&mut Ipv4Packet::new_unchecked(&mut frame[link_len..]));
         self.counters.ip_tx += 1;
         match self.config.medium {
             Medium::Ip => self.enqueue_frame(frame),

@@ -6,8 +6,6 @@
 //! wraps what the endpoint emits in IP headers. Applications reach the sockets
 //! through [`Interface::tcp`].
 
-use std::ops::Range;
-
 use tundra_core::Instant;
 use tundra_ip::{ChecksumFill, ChecksumMode, IpProtocol, Ipv4Addr, Ipv4Repr};
 use tundra_tcp::{Endpoint, EndpointConfig, TcpConfig};
@@ -15,11 +13,11 @@ use tundra_tcp::{Endpoint, EndpointConfig, TcpConfig};
 use super::{Interface, IPV4_HEADER_LEN};
 use crate::RxChecksum;
 
-/// Segments the endpoint emitted during one poll, waiting to be wrapped in IP.
+/// Segments the endpoint emitted during one poll, each already in its frame, waiting
+/// for the IP header (kept between polls so a poll allocates nothing).
 #[derive(Debug, Default)]
 pub(super) struct TcpOutbox {
-    bytes: Vec<u8>,
-    segments: Vec<(Ipv4Addr, Range<usize>)>,
+    frames: Vec<(Ipv4Addr, Vec<u8>)>,
 }
 
 /// The endpoint for an interface whose device carries IP packets of `mtu` bytes:
@@ -79,25 +77,29 @@ impl Interface {
             .receive_with(now, ip.src_addr, ip.dst_addr, payload, mode);
     }
 
-    /// Fires TCP timers and sends every segment the connections have ready.
+    /// Fires TCP timers and sends every segment the connections have ready. Each
+    /// segment is written straight into its frame, behind the room for the IP (and
+    /// link) header, which is filled in once TCP is done: the segment is built once
+    /// and not copied again before the device.
     pub(super) fn poll_tcp(&mut self, now: Instant) {
         let mut out = std::mem::take(&mut self.tcp_out);
-        self.tcp.poll_transmit(now, |_src, dst, segment| {
-            let start = out.bytes.len();
-            out.bytes.extend_from_slice(segment);
-            out.segments.push((dst, start..out.bytes.len()));
-        });
-        for (dst, range) in out.segments.drain(..) {
-            let segment = &out.bytes[range];
+        let mut spare = std::mem::take(&mut self.spare);
+        let head = self.ip_headroom();
+        self.tcp.poll_transmit_with(now, |segment| {
             debug_assert!(IPV4_HEADER_LEN + segment.len() <= self.mtu);
-            if let Err(e) = self.send_ip(now, dst, IpProtocol::Tcp, segment.len(), |buf| {
-                buf.copy_from_slice(segment)
-            }) {
+            let mut frame = spare.pop().unwrap_or_default();
+            frame.clear();
+            frame.resize(head + segment.len(), 0);
+            segment.write(&mut frame[head..]);
+            out.frames.push((segment.dst, frame));
+        });
+        self.spare = spare;
+        for (dst, frame) in out.frames.drain(..) {
+            if let Err(e) = self.send_ip_frame(now, dst, IpProtocol::Tcp, frame) {
                 // Lost like on a wire; TCP retransmits.
                 log::debug!("tcp: segment to {dst} not sent: {e}");
             }
         }
-        out.bytes.clear();
         self.tcp_out = out;
     }
 }
