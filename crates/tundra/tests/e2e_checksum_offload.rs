@@ -1,7 +1,7 @@
 //! End to end, checksum offload on the TUN device: Tundra leaves the TCP checksum of
 //! every segment it writes to the kernel (`VIRTIO_NET_HDR_F_NEEDS_CSUM`, only the
 //! pseudo-header sum in the field) and takes the kernel's own segments, handed over
-//! the same way, without computing theirs (docs/performance.md, "Checksum offload").
+//! the same way, without computing theirs (docs/performance.md, "Fifth session").
 //!
 //! A kernel that delivers such a packet to a local socket trusts it without looking,
 //! so a wrong partial sum would go unnoticed on a single hop. Here the packets are
