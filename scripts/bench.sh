@@ -21,7 +21,8 @@
 # Binaries: $TUNDRA_BIN, $SMOLTCP_BIN, $KERNEL_BIN (default: $CARGO_TARGET_DIR or
 # target/, release).
 #
-# Workloads: ping RTT (ping -i 0.002, in interleaved blocks of 50, --ping-count in all);
+# Workloads: ping RTT (ping -i 0.002, in interleaved blocks of 50, --ping-count in all;
+# once as the scheduler places things, once with server and ping pinned to CPU 0);
 # bulk upload to discard (9) and download from chargen (19, "N\n"); HTTP requests/s
 # (wrk -t1 -c10 and -c100); connect+close per second; CPU cost (bytes per CPU-second
 # of the stack process from /proc/PID/stat); bulk at MTU 1500, 9000, 65535; bulk with
@@ -293,27 +294,37 @@ http() {
 # of three within seconds. So the three targets are pinged turn about in blocks of 50
 # (A B C, B C A, C A B, ... within a run), with Tundra and smoltcp up at the same time
 # (an idle server sleeps in its poll), and each target's median is over all its blocks.
+#
+# Where the scheduler wakes the server decides most of it: woken on the CPU ping just
+# left, the echo costs two context switches; woken on the other (idle, halted) vCPU, it
+# costs an inter-processor interrupt, tens of microseconds on a VM, whichever stack it
+# is. The first row leaves that to the scheduler, as a user would; the second pins the
+# server and ping to CPU 0 for all three targets (the kernel's echo runs in ping's own
+# system call there anyway), so what is left is each stack's own path.
 ping_rtt() {
-  local run=$1 target pids="" m block blocks=$(( (ping_count + 49) / 50 ))
+  local run=$1 row=$2 target pids="" m block blocks=$(( (ping_count + 49) / 50 ))
+  local pin=()
+  [ "$row" = ping_cpu0 ] && pin=(taskset -c 0)
   for target in tundra smoltcp; do
     start "$target" 1500
+    [ "$row" = ping_cpu0 ] && taskset -a -p -c 0 "$server_pid" >/dev/null
     pids="$pids $server_pid"
     server_pid=""
   done
-  for target in tundra smoltcp kernel; do : >"$logs/ping-$target-$run.txt"; done
+  for target in tundra smoltcp kernel; do : >"$logs/$row-$target-$run.txt"; done
   local order=(tundra smoltcp kernel) k
   for block in $(seq 1 "$blocks"); do
     # Each block starts with the next target, so none is always first after a pause.
     k=$(( (block - 1) % 3 ))
     for target in "${order[@]:k}" "${order[@]:0:k}"; do
-      ip netns exec "$(client_ns "$target")" ping -c 50 -i 0.002 -W 1 "$(server_addr "$target")" \
-        >>"$logs/ping-$target-$run.txt" 2>&1 || true
+      ip netns exec "$(client_ns "$target")" "${pin[@]}" ping -c 50 -i 0.002 -W 1 \
+        "$(server_addr "$target")" >>"$logs/$row-$target-$run.txt" 2>&1 || true
     done
   done
   for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   for target in tundra smoltcp kernel; do
-    m=$(python3 "$tool" ping "$logs/ping-$target-$run.txt" 2>&1) || true
-    python3 "$tool" record "$raw" ping "$target" "$run" 1500 "$m" median_us 1
+    m=$(python3 "$tool" ping "$logs/$row-$target-$run.txt" 2>&1) || true
+    python3 "$tool" record "$raw" "$row" "$target" "$run" 1500 "$m" median_us 1
   done
 }
 
@@ -385,7 +396,7 @@ export BENCH_T0=$(date +%s.%N)
 tundra_http=1
 for run in $(seq 1 "$runs"); do
   echo "== run $run of $runs"
-  if wants ping; then ping_rtt "$run"; fi
+  if wants ping; then ping_rtt "$run" ping; ping_rtt "$run" ping_cpu0; fi
   for mtu in $mtus; do
     for target in tundra smoltcp kernel; do
       start "$target" "$mtu"

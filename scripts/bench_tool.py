@@ -167,6 +167,7 @@ def parse_wrk(path):
 # out of a raw record.
 ROWS = [
     ("ping", "ping RTT median", "us", "lower"),
+    ("ping_cpu0", "ping RTT median, one CPU", "us", "lower"),
     ("upload@1500", "bulk upload, MTU 1500", "MB/s", "higher"),
     ("download@1500", "bulk download, MTU 1500", "MB/s", "higher"),
     ("upload@9000", "bulk upload, MTU 9000", "MB/s", "higher"),

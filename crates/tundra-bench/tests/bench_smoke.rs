@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every row the report must hold (`ROWS` in scripts/bench_tool.py).
-const ROWS: [&str; 14] = [
+const ROWS: [&str; 15] = [
     "ping",
+    "ping_cpu0",
     "upload@1500",
     "download@1500",
     "upload@9000",

@@ -11,7 +11,8 @@ use tundra_tun::{Clock, Driver, Next, Stop, TunError};
 use crate::cli::RunArgs;
 use crate::setup::{open, SetupError};
 
-/// How often the pcap file is flushed while running, so `tshark` can read it live.
+/// How often the pcap file (and the timeline) is flushed while recording, so `tshark`
+/// can read it live.
 const PCAP_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Runs the stack until SIGINT/SIGTERM, then flushes the capture and optionally prints
@@ -55,6 +56,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
         args.device.mode,
         iface.config().address
     );
+    // Only a capture or a timeline needs the periodic flush; without one an idle stack
+    // sleeps until a frame or one of its own timers wakes it.
+    let recording = device_args.pcap.is_some();
     let mut driver = Driver::new(clock, stop);
     let dumps = driver.dump_requests();
     let mut next_flush = Instant::ZERO + PCAP_FLUSH_INTERVAL;
@@ -66,15 +70,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
             // `kill -USR1 <pid>`: the socket table, like `ss -tan`.
             print!("{}", socket_table(&session.iface));
         }
-        if now >= next_flush {
+        if recording && now >= next_flush {
             let _ = dev.flush();
             let _ = session.flush();
             next_flush = now + PCAP_FLUSH_INTERVAL;
         }
-        let deadline = [session.poll_at(), Some(next_flush)]
-            .into_iter()
-            .flatten()
-            .min();
+        let flush_at = recording.then_some(next_flush);
+        let deadline = [session.poll_at(), flush_at].into_iter().flatten().min();
         Ok(Next::Wait(deadline))
     })?;
     let _ = dev.flush();
