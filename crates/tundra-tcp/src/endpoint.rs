@@ -1214,7 +1214,7 @@ impl Endpoint {
     /// sends what they queued).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.wake_due(now);
-        for &i in self.schedule.ready() {
+        for i in self.schedule.ready() {
             if let Some(entry) = self.slots[i as usize].entry.as_mut() {
                 entry.conn.handle_timeout(now);
             }
@@ -1227,8 +1227,7 @@ impl Endpoint {
         let ready = self
             .schedule
             .ready()
-            .iter()
-            .filter_map(|&i| self.slots[i as usize].entry.as_ref())
+            .filter_map(|i| self.slots[i as usize].entry.as_ref())
             .filter_map(|e| e.conn.poll_at())
             .min();
         [self.schedule.next_deadline(), ready]

@@ -20,9 +20,12 @@ pub(crate) type Timer = (Instant, u32, u32);
 /// The ready list and the timer queue of an endpoint's connection slots.
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
-    /// Slot indices with news since the last poll, each once (the endpoint keeps a
-    /// `ready` flag per entry).
-    ready: Vec<u32>,
+    /// Slots with news since the last poll: one bit per slot index (bit `i % 64` of
+    /// word `i / 64`), so the list comes out in slot order without a sort, each slot
+    /// once.
+    ready: Vec<u64>,
+    /// Words of `ready` that may have a bit set: the ones below this.
+    ready_words: usize,
     /// Earliest deadline first. An item is current only while the entry still caches
     /// that deadline; stale items (the deadline moved, the slot was reused) are
     /// skipped when they come up, and the heap is rebuilt when they pile up.
@@ -30,23 +33,32 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    /// Queues slot `index` (the caller checked it is not queued yet).
+    /// Queues slot `index` (queuing it twice is the same as once).
     pub(crate) fn push_ready(&mut self, index: u32) {
-        self.ready.push(index);
+        let word = index as usize / 64;
+        if word >= self.ready.len() {
+            self.ready.resize(word + 1, 0);
+        }
+        self.ready[word] |= 1 << (index % 64);
+        self.ready_words = self.ready_words.max(word + 1);
     }
 
-    /// The slots queued so far, in the order they were queued.
-    pub(crate) fn ready(&self) -> &[u32] {
-        &self.ready
+    /// The slots queued so far, in slot order.
+    pub(crate) fn ready(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ready[..self.ready_words]
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| set_bits(w, bits))
     }
 
     /// Moves the queued slots into `batch` (cleared first), in slot order and each
     /// once, so connections are served in the same order whatever order news came in.
     pub(crate) fn take_ready(&mut self, batch: &mut Vec<u32>) {
         batch.clear();
-        batch.append(&mut self.ready);
-        batch.sort_unstable();
-        batch.dedup();
+        for (w, word) in self.ready[..self.ready_words].iter_mut().enumerate() {
+            batch.extend(set_bits(w, std::mem::take(word)));
+        }
+        self.ready_words = 0;
     }
 
     /// Remembers that slot `index` (of `generation`) has a timer at `at`.
@@ -91,6 +103,18 @@ impl Schedule {
     }
 }
 
+/// The slot indices of the bits set in word `w` of the ready bitmap, lowest first.
+fn set_bits(w: usize, mut bits: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        if bits == 0 {
+            return None;
+        }
+        let bit = bits.trailing_zeros();
+        bits &= bits - 1;
+        Some(w as u32 * 64 + bit)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,13 +126,17 @@ mod tests {
     #[test]
     fn ready_slots_come_out_in_slot_order_once() {
         let mut s = Schedule::default();
-        for i in [7, 2, 7, 5] {
+        for i in [130, 7, 2, 7, 64, 5, 63] {
             s.push_ready(i);
         }
+        assert_eq!(s.ready().collect::<Vec<_>>(), [2, 5, 7, 63, 64, 130]);
         let mut batch = vec![99];
         s.take_ready(&mut batch);
-        assert_eq!(batch, [2, 5, 7]);
-        assert!(s.ready().is_empty());
+        assert_eq!(batch, [2, 5, 7, 63, 64, 130]);
+        assert_eq!(s.ready().count(), 0);
+        s.push_ready(1);
+        s.take_ready(&mut batch);
+        assert_eq!(batch, [1], "taking empties the list");
     }
 
     #[test]
