@@ -5,6 +5,8 @@
 //! bytes (obs-text is opaque data, RFC 9110 §5.5) with leading and trailing OWS removed
 //! (RFC 9112 §5.1). Order is kept: it matters for repeated fields (RFC 9110 §5.3).
 
+use std::borrow::Cow;
+
 use core::fmt;
 use core::ops::Range;
 
@@ -39,15 +41,17 @@ impl fmt::Display for Header<'_> {
 /// [`Headers::push_static`] keeps a `'static` name and value without copying them
 /// (`Content-Type: text/plain` on every response). A line the crate itself adds from a
 /// [`KnownField`] is marked as checked: the serializer writes it without looking at
-/// its bytes again.
+/// its bytes again; and a list that is just that one line (a plain text response)
+/// borrows its index from the `static` field, so it allocates nothing at all.
 #[derive(Clone, Default)]
 pub struct Headers {
     /// The names of the copied fields, back to back, and whole copied sections.
     names: String,
     /// The values of the copied fields, back to back.
     values: Vec<u8>,
-    /// One entry per field line, in order.
-    lines: Vec<Line>,
+    /// One entry per field line, in order; borrowed while the list is a single
+    /// [`KnownField`] ([`Headers::push_known`]), owned as soon as it changes.
+    lines: Cow<'static, [Line]>,
 }
 
 /// One field line: where its name and value are.
@@ -64,11 +68,11 @@ struct Line {
 /// field-vchar, SP and HTAB without surrounding whitespace (RFC 9110 §5.5).
 /// [`KnownField::new`] in a `const` fails the build for anything else, so a response
 /// carrying one (`Content-Type: text/plain; charset=utf-8`) skips the per-byte check
-/// that handler-supplied fields get when they are written.
-#[derive(Debug, Clone, Copy)]
+/// that handler-supplied fields get when they are written. Kept in a `static`, its
+/// line can be borrowed by a list ([`Headers::push_known`]).
+#[derive(Debug)]
 pub(crate) struct KnownField {
-    name: &'static str,
-    value: &'static [u8],
+    line: Line,
 }
 
 impl KnownField {
@@ -84,8 +88,11 @@ impl KnownField {
             "field value is not clean field-content"
         );
         KnownField {
-            name,
-            value: value.as_bytes(),
+            line: Line {
+                name: Span::Static(name),
+                value: Span::Static(value.as_bytes()),
+                known_valid: true,
+            },
         }
     }
 }
@@ -127,7 +134,7 @@ impl Headers {
         let (names_end, values_end) = (self.names.len(), self.values.len());
         self.names.push_str(name.as_ref());
         self.values.extend_from_slice(value.as_ref());
-        self.lines.push(Line {
+        self.lines.to_mut().push(Line {
             name: Span::Copied {
                 start: names_end,
                 end: self.names.len(),
@@ -150,7 +157,7 @@ impl Headers {
     ) {
         let base = self.names.len();
         self.names.push_str(section);
-        self.lines.extend(fields.map(|(name, value)| Line {
+        self.lines.to_mut().extend(fields.map(|(name, value)| Line {
             name: Span::Copied {
                 start: base + name.start,
                 end: base + name.end,
@@ -166,20 +173,22 @@ impl Headers {
     /// Appends a field whose name and value live for the whole program, without
     /// copying them.
     pub fn push_static(&mut self, name: &'static str, value: &'static [u8]) {
-        self.lines.push(Line {
+        self.lines.to_mut().push(Line {
             name: Span::Static(name),
             value: Span::Static(value),
             known_valid: false,
         });
     }
 
-    /// Appends a field checked at compile time, without copying it.
-    pub(crate) fn push_known(&mut self, field: KnownField) {
-        self.lines.push(Line {
-            name: Span::Static(field.name),
-            value: Span::Static(field.value),
-            known_valid: true,
-        });
+    /// Appends a field checked at compile time, without copying it. Into an empty list
+    /// that has no memory yet it is not even indexed: the list borrows the field's line.
+    pub(crate) fn push_known(&mut self, field: &'static KnownField) {
+        let has_memory = matches!(&self.lines, Cow::Owned(lines) if lines.capacity() > 0);
+        if self.lines.is_empty() && !has_memory {
+            self.lines = Cow::Borrowed(core::slice::from_ref(&field.line));
+        } else {
+            self.lines.to_mut().push(field.line);
+        }
     }
 
     /// Replaces every field called `name` with one line holding `value`.
@@ -195,13 +204,13 @@ impl Headers {
         }
         // Rebuilt rather than filtered in place, so the removed bytes do not linger.
         let old = core::mem::take(self);
-        for line in &old.lines {
+        for line in old.lines.iter() {
             let h = old.header(line);
             if h.name.eq_ignore_ascii_case(name) {
                 continue;
             }
             match (line.name, line.value) {
-                (Span::Static(_), Span::Static(_)) => self.lines.push(*line),
+                (Span::Static(_), Span::Static(_)) => self.lines.to_mut().push(*line),
                 _ => self.push(h.name, h.value),
             }
         }
@@ -211,7 +220,10 @@ impl Headers {
     pub fn clear(&mut self) {
         self.names.clear();
         self.values.clear();
-        self.lines.clear();
+        match &mut self.lines {
+            Cow::Owned(lines) => lines.clear(),
+            Cow::Borrowed(_) => self.lines = Cow::Borrowed(&[]),
+        }
     }
 
     /// The value of the first field called `name`.
@@ -407,7 +419,10 @@ mod tests {
         let mut h = Headers::new();
         h.push("Host", "10.0.0.2");
         h.push("Accept", "*/*");
-        let sizes = |h: &Headers| (h.names.capacity(), h.values.capacity(), h.lines.capacity());
+        let sizes = |h: &Headers| match &h.lines {
+            Cow::Owned(lines) => (h.names.capacity(), h.values.capacity(), lines.capacity()),
+            Cow::Borrowed(_) => panic!("copied lines are owned"),
+        };
         let before = sizes(&h);
         h.clear();
         assert!(h.is_empty());
@@ -417,6 +432,37 @@ mod tests {
         }]);
         assert_eq!(h.get_str("host"), Some("a"));
         assert_eq!(sizes(&h), before);
+    }
+
+    /// A list that is one known field borrows it; any change makes it an owned list
+    /// with the same lines, the known one still marked as checked.
+    #[test]
+    fn a_known_field_alone_is_borrowed_until_the_list_changes() {
+        static KNOWN: KnownField = KnownField::new("Content-Type", "text/plain");
+        let mut h = Headers::new();
+        h.push_known(&KNOWN);
+        assert!(matches!(h.lines, Cow::Borrowed(_)));
+        assert_eq!(h.get("content-type"), Some(&b"text/plain"[..]));
+        h.push("X-A", "1");
+        h.push_known(&KNOWN);
+        assert!(matches!(h.lines, Cow::Owned(_)));
+        let marked: Vec<(&str, bool)> = h.iter_marked().map(|(f, k)| (f.name, k)).collect();
+        assert_eq!(
+            marked,
+            [
+                ("Content-Type", true),
+                ("X-A", false),
+                ("Content-Type", true)
+            ]
+        );
+        h.clear();
+        assert!(h.is_empty());
+        let mut single = Headers::new();
+        single.push_known(&KNOWN);
+        single.clear();
+        assert!(single.is_empty());
+        single.push("Host", "a");
+        assert_eq!(single.get("host"), Some(&b"a"[..]));
     }
 
     #[test]

@@ -22,10 +22,10 @@ pub trait BodyStream: Send {
 }
 
 /// `Content-Type` of [`Response::text`].
-const TEXT_PLAIN: KnownField = KnownField::new("Content-Type", "text/plain; charset=utf-8");
+static TEXT_PLAIN: KnownField = KnownField::new("Content-Type", "text/plain; charset=utf-8");
 
 /// `Content-Type` of [`Response::html`].
-const TEXT_HTML: KnownField = KnownField::new("Content-Type", "text/html; charset=utf-8");
+static TEXT_HTML: KnownField = KnownField::new("Content-Type", "text/html; charset=utf-8");
 
 /// A response body.
 #[derive(Default)]
@@ -111,7 +111,7 @@ impl Response {
 
     /// Adds a header field fixed and checked at compile time, without copying it.
     #[inline]
-    fn known_header(mut self, field: KnownField) -> Response {
+    fn known_header(mut self, field: &'static KnownField) -> Response {
         self.headers.push_known(field);
         self
     }
@@ -140,14 +140,14 @@ impl Response {
     /// is moved in.
     pub fn text(status: StatusCode, text: impl Into<Cow<'static, str>>) -> Response {
         Response::new(status)
-            .known_header(TEXT_PLAIN)
+            .known_header(&TEXT_PLAIN)
             .with_text(text.into())
     }
 
     /// A `200 OK` `text/html` response (a `&'static str` is not copied).
     pub fn html(html: impl Into<Cow<'static, str>>) -> Response {
         Response::new(StatusCode::OK)
-            .known_header(TEXT_HTML)
+            .known_header(&TEXT_HTML)
             .with_text(html.into())
     }
 
