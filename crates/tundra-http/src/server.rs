@@ -456,12 +456,12 @@ impl ServerConnection {
     /// Asks the decoder for one request and answers it; false when there was none
     /// (more bytes are needed, or the stream failed and was answered).
     fn decode_one(&mut self, now: Instant) -> bool {
-        match self.decoder.poll() {
-            Ok(Some(request)) => {
-                self.handle(now, request);
+        match self.decoder.poll_in_place() {
+            Ok(true) => {
+                self.handle(now);
                 true
             }
-            Ok(None) => {
+            Ok(false) => {
                 if self.decoder.take_continue() {
                     // RFC 9110 §10.1.1: the interim 100 tells the client to send
                     // the content it is holding back.
@@ -494,15 +494,17 @@ impl ServerConnection {
         }
     }
 
-    /// Runs the handler for `request` and queues its response.
-    fn handle(&mut self, now: Instant, request: Request) {
+    /// Runs the handler for the request the decoder just completed (read where it was
+    /// decoded, not moved) and queues its response.
+    fn handle(&mut self, now: Instant) {
+        let request = self.decoder.request();
         let started = self.head_started.or(self.body_started).unwrap_or(now);
         self.head_started = None;
         self.body_started = None;
         self.last_activity = now;
         let cfg = &self.server.config;
         let unix_secs = cfg.wall_clock.map(|c| c.unix_secs_at(now));
-        let mut response = self.server.router.dispatch(&request, now, unix_secs);
+        let mut response = self.server.router.dispatch(request, now, unix_secs);
         log::trace!("{request} -> {}", response.status);
 
         if response.status.is_informational() && response.upgrade.is_none() {
@@ -523,9 +525,18 @@ impl ServerConnection {
 
         if let Some(protocol) = response.upgrade.take() {
             if response.status == StatusCode::SWITCHING_PROTOCOLS {
-                self.write_head(now, &response, None, None);
-                self.push_access(log_entry, started, now);
-                self.upgrade_pending = Some((request, protocol));
+                let cfg = &self.server.config;
+                write_head(
+                    &mut self.out,
+                    &mut self.fixed_lines,
+                    cfg,
+                    now,
+                    &response,
+                    None,
+                    None,
+                );
+                push_access(&mut self.access, log_entry, started, now);
+                self.upgrade_pending = Some((self.decoder.take_request(), protocol));
                 return;
             }
         }
@@ -556,23 +567,28 @@ impl ServerConnection {
         } else {
             None
         };
-        self.write_head(
+        let framing = length
+            .map(|n| (n, chunked))
+            .or(chunked.then_some((0, true)));
+        let cfg = &self.server.config;
+        write_head(
+            &mut self.out,
+            &mut self.fixed_lines,
+            cfg,
             now,
             &response,
-            length
-                .map(|n| (n, chunked))
-                .or(chunked.then_some((0, true))),
+            framing,
             connection,
         );
         if !keep_alive {
             self.closing = true;
         }
         // The next request is decoded into this one's buffers.
-        self.decoder.recycle(request);
+        self.decoder.release_request();
 
         let body = core::mem::take(&mut response.body);
         match body {
-            _ if no_content => self.push_access(log_entry, started, now),
+            _ if no_content => push_access(&mut self.access, log_entry, started, now),
             Body::Stream(stream) => {
                 self.stream = Some(ActiveStream {
                     remaining: length,
@@ -589,68 +605,9 @@ impl ServerConnection {
                     body_bytes: bytes.len() as u64,
                     ..log_entry
                 };
-                self.push_access(entry, started, now);
+                push_access(&mut self.access, entry, started, now);
             }
         }
-    }
-
-    /// Writes a status line and fields. `framing` is `Some((len, chunked))`: chunked
-    /// announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
-    ///
-    /// Every field goes through [`write_field`]'s check except those valid by
-    /// construction: our own literals, digits and date, the `Server` name checked when
-    /// the connection was made, and [`crate::headers::KnownField`]s.
-    fn write_head(
-        &mut self,
-        now: Instant,
-        response: &Response,
-        framing: Option<(u64, bool)>,
-        connection: Option<&'static str>,
-    ) {
-        let cfg = &self.server.config;
-        let out = &mut self.out;
-        // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
-        // Written without `format!`: this runs once per response (docs/performance.md).
-        match response.status.status_line() {
-            Some(line) => out.extend_from_slice(line.as_bytes()),
-            None => {
-                out.extend_from_slice(b"HTTP/1.1 ");
-                write_decimal(out, u64::from(response.status.0), 3);
-                out.push(b' ');
-                out.extend_from_slice(response.status.reason().as_bytes());
-                out.extend_from_slice(b"\r\n");
-            }
-        }
-        // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
-        // and 4xx responses (and MAY in others).
-        let secs = cfg.wall_clock.map(|clock| clock.unix_secs_at(now));
-        out.extend_from_slice(self.fixed_lines.at(cfg, secs));
-        if let Some(name) = &cfg.server_name {
-            if !self.fixed_lines.server_name_valid {
-                write_field(out, "Server", name.as_bytes());
-            }
-        }
-        let upgrading =
-            response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
-        for (h, known_valid) in response.headers.iter_marked() {
-            if is_managed(h.name, upgrading) {
-                continue;
-            }
-            if known_valid {
-                write_known_field(out, h.name, h.value);
-            } else {
-                write_field(out, h.name, h.value);
-            }
-        }
-        match framing {
-            Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
-            Some((len, false)) => write_content_length(out, len),
-            None => {}
-        }
-        if let Some(c) = connection {
-            write_known_field(out, "Connection", c.as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
     }
 
     /// Queues an error response and closes (RFC 9112 §9.6 after a framing error the
@@ -666,7 +623,18 @@ impl ServerConnection {
         );
         let body = page.body.as_bytes().unwrap_or_default();
         let len = body.len() as u64;
-        self.write_head(now, &page, Some((len, false)), Some("close"));
+        let cfg = &self.server.config;
+        let framing = Some((len, false));
+        let out = &mut self.out;
+        write_head(
+            out,
+            &mut self.fixed_lines,
+            cfg,
+            now,
+            &page,
+            framing,
+            Some("close"),
+        );
         self.out.extend_from_slice(body);
         self.closing = true;
         self.head_started = None;
@@ -679,7 +647,7 @@ impl ServerConnection {
             body_bytes: len,
             duration: Duration::ZERO,
         };
-        self.push_access(entry, started, now);
+        push_access(&mut self.access, entry, started, now);
     }
 
     /// Pulls streamed body bytes into the output while it is below the high water (a
@@ -728,7 +696,7 @@ impl ServerConnection {
                 let Some(done) = self.stream.take() else {
                     return;
                 };
-                self.push_access(done.log, done.started, now);
+                push_access(&mut self.access, done.log, done.started, now);
                 return;
             }
             if active.chunked {
@@ -771,15 +739,84 @@ impl ServerConnection {
             });
         }
     }
+}
 
-    fn push_access(&mut self, mut entry: AccessLogEntry, started: Instant, now: Instant) {
-        entry.duration = now - started;
-        log::info!(target: "tundra_http::access", "{entry}");
-        if self.access.len() >= MAX_EVENTS {
-            self.access.pop_front();
-        }
-        self.access.push_back(entry);
+/// Logs a completed response and queues its access-log event (the oldest is dropped
+/// beyond [`MAX_EVENTS`]). A function of the queue alone, so it can run while the
+/// request is still borrowed from the decoder.
+fn push_access(
+    access: &mut VecDeque<AccessLogEntry>,
+    mut entry: AccessLogEntry,
+    started: Instant,
+    now: Instant,
+) {
+    entry.duration = now - started;
+    log::info!(target: "tundra_http::access", "{entry}");
+    if access.len() >= MAX_EVENTS {
+        access.pop_front();
     }
+    access.push_back(entry);
+}
+
+/// Writes a status line and fields into `out`. `framing` is `Some((len, chunked))`:
+/// chunked announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
+/// A function of the parts it writes with, so it can run while the request is still
+/// borrowed from the decoder.
+///
+/// Every field goes through [`write_field`]'s check except those valid by
+/// construction: our own literals, digits and date, the `Server` name checked when
+/// the connection was made, and [`crate::headers::KnownField`]s.
+fn write_head(
+    out: &mut Vec<u8>,
+    fixed_lines: &mut FixedLines,
+    cfg: &ServerConfig,
+    now: Instant,
+    response: &Response,
+    framing: Option<(u64, bool)>,
+    connection: Option<&'static str>,
+) {
+    // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
+    // Written without `format!`: this runs once per response (docs/performance.md).
+    match response.status.status_line() {
+        Some(line) => out.extend_from_slice(line.as_bytes()),
+        None => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            write_decimal(out, u64::from(response.status.0), 3);
+            out.push(b' ');
+            out.extend_from_slice(response.status.reason().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
+    // and 4xx responses (and MAY in others).
+    let secs = cfg.wall_clock.map(|clock| clock.unix_secs_at(now));
+    out.extend_from_slice(fixed_lines.at(cfg, secs));
+    if let Some(name) = &cfg.server_name {
+        if !fixed_lines.server_name_valid {
+            write_field(out, "Server", name.as_bytes());
+        }
+    }
+    let upgrading =
+        response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
+    for (h, known_valid) in response.headers.iter_marked() {
+        if is_managed(h.name, upgrading) {
+            continue;
+        }
+        if known_valid {
+            write_known_field(out, h.name, h.value);
+        } else {
+            write_field(out, h.name, h.value);
+        }
+    }
+    match framing {
+        Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
+        Some((len, false)) => write_content_length(out, len),
+        None => {}
+    }
+    if let Some(c) = connection {
+        write_known_field(out, "Connection", c.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// True for a field the server writes itself (Date, Server, the framing fields and,
