@@ -59,26 +59,41 @@ pub struct Headers {
 struct Line {
     name: Span<str>,
     value: Span<[u8]>,
-    /// The line came from a [`KnownField`]: its name is a token and its value is clean
-    /// (no check needed before writing it).
-    known_valid: bool,
+    /// For a line from a [`KnownField`] (its name is a token and its value is clean, no
+    /// check needed before writing it): the whole `name: value\r\n`, ready to copy.
+    known_line: Option<&'static [u8]>,
 }
 
 /// A field line fixed at compile time and checked there: a token name and a value of
 /// field-vchar, SP and HTAB without surrounding whitespace (RFC 9110 §5.5).
 /// [`KnownField::new`] in a `const` fails the build for anything else, so a response
 /// carrying one (`Content-Type: text/plain; charset=utf-8`) skips the per-byte check
-/// that handler-supplied fields get when they are written. Kept in a `static`, its
-/// line can be borrowed by a list ([`Headers::push_known`]).
+/// that handler-supplied fields get when they are written, and is written as one
+/// ready line. Kept in a `static`, its line can be borrowed by a list
+/// ([`Headers::push_known`]). Made with [`known_field!`].
 #[derive(Debug)]
 pub(crate) struct KnownField {
     line: Line,
 }
 
+/// The [`KnownField`] `name: value` (two string literals), its whole line
+/// `name: value\r\n` put together at compile time.
+macro_rules! known_field {
+    ($name:literal, $value:literal) => {
+        $crate::headers::KnownField::new($name, $value, concat!($name, ": ", $value, "\r\n"))
+    };
+}
+pub(crate) use known_field;
+
 impl KnownField {
-    /// The field `name: value`; panics (at compile time, in a `const`) unless it is a
-    /// valid field line that needs no trimming.
-    pub(crate) const fn new(name: &'static str, value: &'static str) -> KnownField {
+    /// The field `name: value` written as `line`; panics (at compile time, in a
+    /// `static`) unless it is a valid field line that needs no trimming and `line` is
+    /// exactly `name: value\r\n` (as [`known_field!`] makes it).
+    pub(crate) const fn new(
+        name: &'static str,
+        value: &'static str,
+        line: &'static str,
+    ) -> KnownField {
         assert!(
             chars::is_token(name.as_bytes()),
             "field name is not a token"
@@ -87,14 +102,36 @@ impl KnownField {
             chars::is_clean_value(value.as_bytes()),
             "field value is not clean field-content"
         );
+        assert!(
+            is_line_of(line.as_bytes(), name.as_bytes(), value.as_bytes()),
+            "line is not `name: value CRLF`"
+        );
         KnownField {
             line: Line {
                 name: Span::Static(name),
                 value: Span::Static(value.as_bytes()),
-                known_valid: true,
+                known_line: Some(line.as_bytes()),
             },
         }
     }
+}
+
+/// True if `line` is `name: value\r\n` (a `const` check of [`KnownField::new`]).
+const fn is_line_of(line: &[u8], name: &[u8], value: &[u8]) -> bool {
+    let parts: [&[u8]; 4] = [name, b": ", value, b"\r\n"];
+    let (mut part, mut at) = (0, 0);
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            if at >= line.len() || line[at] != parts[part][i] {
+                return false;
+            }
+            at += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    at == line.len()
 }
 
 /// A name or value: a range of the list's own buffer, or static bytes.
@@ -143,7 +180,7 @@ impl Headers {
                 start: values_end,
                 end: self.values.len(),
             },
-            known_valid: false,
+            known_line: None,
         });
     }
 
@@ -166,7 +203,7 @@ impl Headers {
                 start: base + value.start,
                 end: base + value.end,
             },
-            known_valid: false,
+            known_line: None,
         }));
     }
 
@@ -176,7 +213,7 @@ impl Headers {
         self.lines.to_mut().push(Line {
             name: Span::Static(name),
             value: Span::Static(value),
-            known_valid: false,
+            known_line: None,
         });
     }
 
@@ -282,12 +319,12 @@ impl Headers {
         }
     }
 
-    /// All fields in order, each with `true` if it came from a [`KnownField`] (then
-    /// [`write_known_field`] may write it without checking).
-    pub(crate) fn iter_marked(&self) -> impl Iterator<Item = (Header<'_>, bool)> {
+    /// All fields in order, each with its whole ready line if it came from a
+    /// [`KnownField`] (then it may be written as it is, without checking).
+    pub(crate) fn iter_marked(&self) -> impl Iterator<Item = (Header<'_>, Option<&'static [u8]>)> {
         self.lines
             .iter()
-            .map(|line| (self.header(line), line.known_valid))
+            .map(|line| (self.header(line), line.known_line))
     }
 
     #[inline]
@@ -438,7 +475,7 @@ mod tests {
     /// with the same lines, the known one still marked as checked.
     #[test]
     fn a_known_field_alone_is_borrowed_until_the_list_changes() {
-        static KNOWN: KnownField = KnownField::new("Content-Type", "text/plain");
+        static KNOWN: KnownField = known_field!("Content-Type", "text/plain");
         let mut h = Headers::new();
         h.push_known(&KNOWN);
         assert!(matches!(h.lines, Cow::Borrowed(_)));
@@ -446,13 +483,15 @@ mod tests {
         h.push("X-A", "1");
         h.push_known(&KNOWN);
         assert!(matches!(h.lines, Cow::Owned(_)));
-        let marked: Vec<(&str, bool)> = h.iter_marked().map(|(f, k)| (f.name, k)).collect();
+        let marked: Vec<(&str, Option<&[u8]>)> =
+            h.iter_marked().map(|(f, k)| (f.name, k)).collect();
+        let line = Some(&b"Content-Type: text/plain\r\n"[..]);
         assert_eq!(
             marked,
             [
-                ("Content-Type", true),
-                ("X-A", false),
-                ("Content-Type", true)
+                ("Content-Type", line),
+                ("X-A", None),
+                ("Content-Type", line)
             ]
         );
         h.clear();
@@ -463,6 +502,16 @@ mod tests {
         assert!(single.is_empty());
         single.push("Host", "a");
         assert_eq!(single.get("host"), Some(&b"a"[..]));
+    }
+
+    /// The compile-time check of a known field's ready line.
+    #[test]
+    fn a_known_line_must_be_name_colon_value_crlf() {
+        assert!(is_line_of(b"A: b c\r\n", b"A", b"b c"));
+        assert!(!is_line_of(b"A: b c\r\n\r\n", b"A", b"b c"));
+        assert!(!is_line_of(b"A: b c\r", b"A", b"b c"));
+        assert!(!is_line_of(b"A:b c\r\n", b"A", b"b c"));
+        assert!(!is_line_of(b"A: b d\r\n", b"A", b"b c"));
     }
 
     #[test]

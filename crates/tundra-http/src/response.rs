@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use core::fmt;
 
 use crate::error::FileError;
-use crate::headers::{Headers, KnownField};
+use crate::headers::{known_field, Headers, KnownField};
 use crate::status::StatusCode;
 
 /// A source of body bytes read on demand (a file, a generated download).
@@ -22,10 +22,10 @@ pub trait BodyStream: Send {
 }
 
 /// `Content-Type` of [`Response::text`].
-static TEXT_PLAIN: KnownField = KnownField::new("Content-Type", "text/plain; charset=utf-8");
+static TEXT_PLAIN: KnownField = known_field!("Content-Type", "text/plain; charset=utf-8");
 
 /// `Content-Type` of [`Response::html`].
-static TEXT_HTML: KnownField = KnownField::new("Content-Type", "text/html; charset=utf-8");
+static TEXT_HTML: KnownField = known_field!("Content-Type", "text/html; charset=utf-8");
 
 /// A response body.
 #[derive(Default)]

@@ -798,14 +798,13 @@ fn write_head(
     }
     let upgrading =
         response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
-    for (h, known_valid) in response.headers.iter_marked() {
+    for (h, known_line) in response.headers.iter_marked() {
         if is_managed(h.name, upgrading) {
             continue;
         }
-        if known_valid {
-            write_known_field(out, h.name, h.value);
-        } else {
-            write_field(out, h.name, h.value);
+        match known_line {
+            Some(line) => out.extend_from_slice(line),
+            None => write_field(out, h.name, h.value),
         }
     }
     match framing {
