@@ -170,27 +170,59 @@ pub struct ServerConnection {
     fixed_lines: FixedLines,
 }
 
-/// The field lines that are the same in every response for a whole second:
-/// `Date: ...\r\n` (RFC 9110 §6.6.1; its text changes once a second) followed by
-/// `Server: ...\r\n` (RFC 9110 §10.2.4) when the configured name is a valid field
-/// value as it is. Built when the second changes and copied whole into each head.
+/// The start of a response head that is the same for every response with one status
+/// for a whole second: the status line, `Date: ...\r\n` (RFC 9110 §6.6.1; its text
+/// changes once a second) and `Server: ...\r\n` (RFC 9110 §10.2.4) when the
+/// configured name is a valid field value as it is. The Date and Server lines are
+/// built when the second changes, the status line put in front of them when the
+/// status changes, and the whole copied into each head at once.
 struct FixedLines {
-    /// The second the `Date` line names; `None` before the first response (or without
-    /// a wall clock, where the lines never change).
-    secs: Option<u64>,
+    /// The second the `Date` line names (`None`: no wall clock, no `Date`); `None`
+    /// before the lines are first built.
+    secs: Option<Option<u64>>,
     /// The configured `Server` value is a valid field value as it is (checked once
     /// here, not for every response); otherwise it is checked and written per response.
     server_name_valid: bool,
-    /// The lines.
+    /// The Date and Server lines.
     bytes: Vec<u8>,
+    /// The status and second `head` is for; `None` before it is first built.
+    head_of: Option<(StatusCode, Option<u64>)>,
+    /// The status line followed by `bytes`.
+    head: Vec<u8>,
 }
 
 impl FixedLines {
-    /// The lines for the second `secs` (`None`: no `Date`), rebuilt only when it
-    /// changed since the last call.
-    fn at(&mut self, config: &ServerConfig, secs: Option<u64>) -> &[u8] {
-        if self.bytes.is_empty() || self.secs != secs {
-            self.secs = secs;
+    /// Nothing built yet; `server_name_valid` as checked when the connection was made.
+    fn new(server_name_valid: bool) -> FixedLines {
+        FixedLines {
+            secs: None,
+            server_name_valid,
+            bytes: Vec::new(),
+            head_of: None,
+            head: Vec::new(),
+        }
+    }
+
+    /// The status line of `status` and the fixed lines for the second `secs` (`None`:
+    /// no `Date`), rebuilt only when either changed since the last call.
+    #[inline]
+    fn head_start(
+        &mut self,
+        config: &ServerConfig,
+        status: StatusCode,
+        secs: Option<u64>,
+    ) -> &[u8] {
+        if self.head_of != Some((status, secs)) {
+            self.rebuild(config, status, secs);
+        }
+        &self.head
+    }
+
+    /// Builds the head start for `status` at `secs`, and the Date and Server lines
+    /// first if the second changed.
+    fn rebuild(&mut self, config: &ServerConfig, status: StatusCode, secs: Option<u64>) {
+        if self.secs != Some(secs) {
+            self.secs = Some(secs);
             self.bytes.clear();
             if let Some(secs) = secs {
                 write_known_field(&mut self.bytes, "Date", format_imf_fixdate(secs).as_bytes());
@@ -203,7 +235,10 @@ impl FixedLines {
                 write_known_field(&mut self.bytes, "Server", name.as_bytes());
             }
         }
-        &self.bytes
+        self.head.clear();
+        write_status_line(&mut self.head, status);
+        self.head.extend_from_slice(&self.bytes);
+        self.head_of = Some((status, secs));
     }
 }
 
@@ -246,11 +281,7 @@ impl ServerConnection {
             body_started: None,
             last_activity: now,
             last_now: now,
-            fixed_lines: FixedLines {
-                secs: None,
-                server_name_valid,
-                bytes: Vec::new(),
-            },
+            fixed_lines: FixedLines::new(server_name_valid),
         }
     }
 
@@ -775,22 +806,10 @@ fn write_head(
     framing: Option<(u64, bool)>,
     connection: Option<&'static str>,
 ) {
-    // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
-    // Written without `format!`: this runs once per response (docs/performance.md).
-    match response.status.status_line() {
-        Some(line) => out.extend_from_slice(line.as_bytes()),
-        None => {
-            out.extend_from_slice(b"HTTP/1.1 ");
-            write_decimal(out, u64::from(response.status.0), 3);
-            out.push(b' ');
-            out.extend_from_slice(response.status.reason().as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-    }
     // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
     // and 4xx responses (and MAY in others).
     let secs = cfg.wall_clock.map(|clock| clock.unix_secs_at(now));
-    out.extend_from_slice(fixed_lines.at(cfg, secs));
+    out.extend_from_slice(fixed_lines.head_start(cfg, response.status, secs));
     if let Some(name) = &cfg.server_name {
         if !fixed_lines.server_name_valid {
             write_field(out, "Server", name.as_bytes());
@@ -816,6 +835,22 @@ fn write_head(
         write_known_field(out, "Connection", c.as_bytes());
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// Appends the status line of `status`. RFC 9110 §2.5: a server sends the highest
+/// version it conforms to, 1.1. Written without `format!`: this runs once per response
+/// (docs/performance.md).
+fn write_status_line(out: &mut Vec<u8>, status: StatusCode) {
+    match status.status_line() {
+        Some(line) => out.extend_from_slice(line.as_bytes()),
+        None => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            write_decimal(out, u64::from(status.0), 3);
+            out.push(b' ');
+            out.extend_from_slice(status.reason().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
 }
 
 /// True for a field the server writes itself (Date, Server, the framing fields and,
@@ -920,6 +955,46 @@ mod tests {
             head("08:49:37")
         );
         assert_eq!(head_at(&mut c, Instant::from_secs(61)), head("08:50:37"));
+    }
+
+    /// The cached head start follows the status too: responses with different
+    /// statuses in the same second each get their own status line before the same
+    /// Date and Server lines, including a code without a registered reason.
+    #[test]
+    fn head_start_follows_the_status_within_a_second() {
+        let server = Arc::new(Server {
+            config: ServerConfig {
+                server_name: Some("t".into()),
+                wall_clock: Some(WallClock {
+                    at: Instant::ZERO,
+                    unix_secs: 784_111_776,
+                }),
+                ..ServerConfig::default()
+            },
+            router: Router::new()
+                .get("/", |_, _| Response::text(StatusCode::OK, "x"))
+                .get("/odd", |_, _| Response::text(StatusCode(299), "x")),
+        });
+        let mut c = ServerConnection::new(server, Instant::ZERO);
+        let mut head = |path: &str| {
+            let request = format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n");
+            c.on_bytes(Instant::ZERO, request.as_bytes());
+            let out = String::from_utf8(c.poll_transmit(Instant::ZERO).unwrap().to_vec());
+            c.consume(out.as_ref().unwrap().len());
+            let out = out.unwrap();
+            out.split("\r\nContent-Type").next().unwrap().to_owned()
+        };
+        let fixed = "\r\nDate: Sun, 06 Nov 1994 08:49:36 GMT\r\nServer: t";
+        for (path, status) in [
+            ("/", "200 OK"),
+            ("/nope", "404 Not Found"),
+            ("/", "200 OK"),
+            ("/odd", "299 "),
+            ("/odd", "299 "),
+            ("/", "200 OK"),
+        ] {
+            assert_eq!(head(path), format!("HTTP/1.1 {status}{fixed}"), "{path}");
+        }
     }
 
     /// Without a clock no Date is sent; a Server name that is not a clean field value
