@@ -457,10 +457,20 @@ impl ServerConnection {
         }
     }
 
-    /// Answers complete requests in order while there is room in the output.
+    /// Answers complete requests in order while there is room in the output. Inline,
+    /// the work apart: most calls (two per keep-alive request, from `poll_transmit`)
+    /// have nothing to decode and only update the timers.
+    #[inline]
     fn process(&mut self, now: Instant) {
-        while self.may_decode() && self.decode_one(now) {}
+        if self.may_decode() {
+            self.decode_while_possible(now);
+        }
         self.update_timers(now);
+    }
+
+    /// [`ServerConnection::process`] with something to decode.
+    fn decode_while_possible(&mut self, now: Instant) {
+        while self.decode_one(now) && self.may_decode() {}
     }
 
     /// True if the decoder may be asked for the next request now: the connection
