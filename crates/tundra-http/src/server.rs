@@ -555,15 +555,7 @@ impl ServerConnection {
             );
             response = Response::status_page(StatusCode::INTERNAL_SERVER_ERROR);
         }
-        let log_entry = AccessLogEntry {
-            method: Some(request.method.clone()),
-            target: Some(LoggedTarget::new(&request.target)),
-            version: Some(request.version),
-            status: response.status,
-            body_bytes: 0,
-            duration: Duration::ZERO,
-        };
-
+        let status = response.status;
         if let Some(protocol) = response.upgrade.take() {
             if response.status == StatusCode::SWITCHING_PROTOCOLS {
                 let cfg = &self.server.config;
@@ -576,7 +568,8 @@ impl ServerConnection {
                     None,
                     None,
                 );
-                push_access(&mut self.access, log_entry, started, now);
+                let entry = access_entry(request, status, 0);
+                push_access(&mut self.access, entry, started, now);
                 self.upgrade_pending = Some((self.decoder.take_request(), protocol));
                 return;
             }
@@ -584,25 +577,25 @@ impl ServerConnection {
 
         let mut keep_alive =
             request.keep_alive && !response.headers.has_token("connection", "close");
+        let is_head = matches!(request.method, Method::Head);
+        let http11 = request.version.is_http11();
+        let bodiless = status.has_no_body();
         // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses carry no content.
-        let no_content = request.method == Method::Head || response.status.has_no_body();
-        let length = if response.status.has_no_body() {
+        let no_content = is_head || bodiless;
+        let length = if bodiless {
             None
         } else {
             response.body.len_hint()
         };
         // Framing (RFC 9112 §6.1, §6.3): Content-Length if known; otherwise chunked for
         // HTTP/1.1 (not for HEAD, where nothing follows) or close-delimited for 1.0.
-        let chunked = length.is_none()
-            && !response.status.has_no_body()
-            && request.version.is_http11()
-            && request.method != Method::Head;
+        let chunked = length.is_none() && !bodiless && http11 && !is_head;
         if length.is_none() && !chunked && !no_content {
             keep_alive = false;
         }
         let connection = if !keep_alive {
             Some("close")
-        } else if !request.version.is_http11() {
+        } else if !http11 {
             // RFC 9112 Appendix C.2.2: an HTTP/1.0 peer needs keep-alive echoed.
             Some("keep-alive")
         } else {
@@ -624,31 +617,30 @@ impl ServerConnection {
         if !keep_alive {
             self.closing = true;
         }
-        // The next request is decoded into this one's buffers.
-        self.decoder.release_request();
-
-        let body = core::mem::take(&mut response.body);
-        match body {
-            _ if no_content => push_access(&mut self.access, log_entry, started, now),
+        // The access-log entry is made where it goes, with its final body size.
+        match response.body {
+            _ if no_content => {
+                let entry = access_entry(request, status, 0);
+                push_access(&mut self.access, entry, started, now);
+            }
             Body::Stream(stream) => {
                 self.stream = Some(ActiveStream {
                     remaining: length,
                     body: stream,
                     chunked,
-                    log: log_entry,
+                    log: access_entry(request, status, 0),
                     started,
                 });
             }
-            in_memory => {
+            ref in_memory => {
                 let bytes = in_memory.as_bytes().unwrap_or_default();
                 self.out.extend_from_slice(bytes);
-                let entry = AccessLogEntry {
-                    body_bytes: bytes.len() as u64,
-                    ..log_entry
-                };
+                let entry = access_entry(request, status, bytes.len() as u64);
                 push_access(&mut self.access, entry, started, now);
             }
         }
+        // The next request is decoded into this one's buffers.
+        self.decoder.release_request();
     }
 
     /// Queues an error response and closes (RFC 9112 §9.6 after a framing error the
@@ -782,9 +774,24 @@ impl ServerConnection {
     }
 }
 
+/// The access-log entry for `request` answered with `status` and `body_bytes` of
+/// content (its duration is set when it is queued).
+#[inline]
+fn access_entry(request: &Request, status: StatusCode, body_bytes: u64) -> AccessLogEntry {
+    AccessLogEntry {
+        method: Some(request.method.clone()),
+        target: Some(LoggedTarget::new(&request.target)),
+        version: Some(request.version),
+        status,
+        body_bytes,
+        duration: Duration::ZERO,
+    }
+}
+
 /// Logs a completed response and queues its access-log event (the oldest is dropped
 /// beyond [`MAX_EVENTS`]). A function of the queue alone, so it can run while the
 /// request is still borrowed from the decoder.
+#[inline]
 fn push_access(
     access: &mut VecDeque<AccessLogEntry>,
     mut entry: AccessLogEntry,
