@@ -50,7 +50,7 @@ pub struct Headers {
     /// The values of the copied fields, back to back.
     values: Vec<u8>,
     /// One entry per field line, in order; borrowed while the list is a single
-    /// [`KnownField`] ([`Headers::push_known`]), owned as soon as it changes.
+    /// [`KnownField`] ([`Headers::of_known`]), owned as soon as it changes.
     lines: Cow<'static, [Line]>,
 }
 
@@ -70,7 +70,7 @@ struct Line {
 /// carrying one (`Content-Type: text/plain; charset=utf-8`) skips the per-byte check
 /// that handler-supplied fields get when they are written, and is written as one
 /// ready line. Kept in a `static`, its line can be borrowed by a list
-/// ([`Headers::push_known`]). Made with [`known_field!`].
+/// ([`Headers::of_known`]). Made with [`known_field!`].
 #[derive(Debug)]
 pub(crate) struct KnownField {
     line: Line,
@@ -166,6 +166,16 @@ impl Headers {
         Headers::default()
     }
 
+    /// A list of the one field `field`, which it borrows: no allocation, no copy.
+    #[inline]
+    pub(crate) fn of_known(field: &'static KnownField) -> Headers {
+        Headers {
+            names: String::new(),
+            values: Vec::new(),
+            lines: Cow::Borrowed(core::slice::from_ref(&field.line)),
+        }
+    }
+
     /// Appends a field (repeated names are kept as separate lines), copying both.
     pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<[u8]>) {
         let (names_end, values_end) = (self.names.len(), self.values.len());
@@ -215,17 +225,6 @@ impl Headers {
             value: Span::Static(value),
             known_line: None,
         });
-    }
-
-    /// Appends a field checked at compile time, without copying it. Into an empty list
-    /// that has no memory yet it is not even indexed: the list borrows the field's line.
-    pub(crate) fn push_known(&mut self, field: &'static KnownField) {
-        let has_memory = matches!(&self.lines, Cow::Owned(lines) if lines.capacity() > 0);
-        if self.lines.is_empty() && !has_memory {
-            self.lines = Cow::Borrowed(core::slice::from_ref(&field.line));
-        } else {
-            self.lines.to_mut().push(field.line);
-        }
     }
 
     /// Replaces every field called `name` with one line holding `value`.
@@ -476,28 +475,20 @@ mod tests {
     #[test]
     fn a_known_field_alone_is_borrowed_until_the_list_changes() {
         static KNOWN: KnownField = known_field!("Content-Type", "text/plain");
-        let mut h = Headers::new();
-        h.push_known(&KNOWN);
+        let mut h = Headers::of_known(&KNOWN);
         assert!(matches!(h.lines, Cow::Borrowed(_)));
         assert_eq!(h.get("content-type"), Some(&b"text/plain"[..]));
         h.push("X-A", "1");
-        h.push_known(&KNOWN);
         assert!(matches!(h.lines, Cow::Owned(_)));
         let marked: Vec<(&str, Option<&[u8]>)> =
             h.iter_marked().map(|(f, k)| (f.name, k)).collect();
         let line = Some(&b"Content-Type: text/plain\r\n"[..]);
-        assert_eq!(
-            marked,
-            [
-                ("Content-Type", line),
-                ("X-A", None),
-                ("Content-Type", line)
-            ]
-        );
+        assert_eq!(marked, [("Content-Type", line), ("X-A", None)]);
+        h.remove("x-a");
+        assert_eq!(h, Headers::of_known(&KNOWN));
         h.clear();
         assert!(h.is_empty());
-        let mut single = Headers::new();
-        single.push_known(&KNOWN);
+        let mut single = Headers::of_known(&KNOWN);
         single.clear();
         assert!(single.is_empty());
         single.push("Host", "a");
