@@ -289,9 +289,11 @@ impl Headers {
     /// True if the `#list` fields called `name` contain `token`, compared
     /// case-insensitively (e.g. `Connection: close`, RFC 9110 §7.6.1).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.get_all(name)
-            .flat_map(chars::list_elements)
-            .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
+        // Nested `any` rather than `flat_map`: no fused inner iterator to set up for a
+        // list without the field (a response asked for `Connection: close`).
+        self.get_all(name).any(|value| {
+            chars::list_elements(value).any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
+        })
     }
 
     /// All fields as `(name, value)` in order.
