@@ -154,7 +154,8 @@ impl RequestDecoder {
                     self.head
                         .copy_into(input, request)
                         .ok_or(ParseError::BadRequestLine)?;
-                    let framing = RequestFraming::of_request(request, &self.limits)?;
+                    let notes = self.head.field_notes();
+                    let framing = RequestFraming::of_request(request, notes, &self.limits)?;
                     request.keep_alive = framing.keep_alive;
                     self.start += n;
                     let decoder = match framing.body {

@@ -25,6 +25,7 @@ use core::ops::Range;
 use crate::chars::{is_field_vchar, is_tchar, is_vchar, run_len};
 use crate::error::ParseError;
 use crate::fields::FieldsParser;
+use crate::framing::FieldNotes;
 use crate::headers::{write_field, Header};
 use crate::limits::Limits;
 use crate::message::{Method, Request, Version};
@@ -362,6 +363,11 @@ impl RequestHeadParser {
             version: self.version,
             headers: self.fields.headers(buf),
         })
+    }
+
+    /// What framing needs to know of the parsed fields, noted as they were parsed.
+    pub(crate) fn field_notes(&self) -> FieldNotes {
+        self.fields.notes()
     }
 
     /// Copies the parsed head into `request` (method, target, version, fields), once
