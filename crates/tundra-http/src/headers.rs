@@ -289,10 +289,12 @@ impl Headers {
     /// True if the `#list` fields called `name` contain `token`, compared
     /// case-insensitively (e.g. `Connection: close`, RFC 9110 §7.6.1).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        // Nested `any` rather than `flat_map`: no fused inner iterator to set up for a
-        // list without the field (a response asked for `Connection: close`).
-        self.get_all(name).any(|value| {
-            chars::list_elements(value).any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
+        // A plain loop, names compared first: every response is asked for
+        // `Connection: close`, and nearly none has a Connection field.
+        self.lines.iter().any(|line| {
+            let h = self.header(line);
+            h.name.eq_ignore_ascii_case(name)
+                && chars::list_elements(h.value).any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
         })
     }
 
