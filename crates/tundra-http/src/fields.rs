@@ -97,6 +97,12 @@ impl FieldsParser {
         };
         loop {
             self.take_run(buf, limits);
+            // The empty line that ends the section, whole (the common end): what the
+            // CR and LF steps below would conclude, in one go.
+            if self.state == State::LineStart && buf.get(self.pos..self.pos + 2) == Some(b"\r\n") {
+                self.pos += 2;
+                return Ok(Status::Complete(self.pos));
+            }
             let Some(&b) = buf.get(self.pos) else {
                 if over {
                     return Err(ParseError::HeadersTooLarge);
