@@ -2,8 +2,10 @@
 //! one after another (pipelining, RFC 9112 §9.3.2), each with its decoded body.
 //!
 //! A keep-alive connection carries many requests, so the decoder keeps its memory from
-//! one to the next: one head parser, reset between heads, and the buffers of the last
-//! request if the caller gives it back ([`RequestDecoder::recycle`]).
+//! one to the next: one head parser, reset between heads, and one request that every
+//! request is decoded into. The server reads it there, in place; a caller of
+//! [`RequestDecoder::poll`] gets it moved out and may give it back
+//! ([`RequestDecoder::recycle`]) so its buffers are used again.
 
 use crate::chunked::ChunkedDecoder;
 use crate::error::ParseError;
@@ -20,17 +22,12 @@ const COMPACT_THRESHOLD: usize = 4096;
 /// one big upload does not pin its memory for the life of the connection.
 const MAX_RECYCLED_BODY: usize = 64 * 1024;
 
-// One `State` per connection, so its size does not matter; boxing the request would
-// cost an allocation per request with a body.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum State {
     /// A request head is being parsed (by the decoder's `head` parser).
     Head,
-    Body {
-        request: Request,
-        decoder: BodyDecoder,
-    },
+    /// The body of the decoder's `request` is being received.
+    Body(BodyDecoder),
     /// A request without keep-alive was delivered: RFC 9112 §9.6, the server MUST NOT
     /// process any further requests received on that connection.
     Closed,
@@ -58,6 +55,9 @@ pub struct RequestDecoder {
     head: RequestHeadParser,
     state: State,
     continue_due: bool,
+    /// The request being decoded, complete once `poll_in_place` said so (then read
+    /// with `request`); the next one is decoded into the same buffers.
+    request: Request,
     /// A request given back after use: the next one is decoded into its buffers.
     spare: Option<Request>,
 }
@@ -72,6 +72,7 @@ impl RequestDecoder {
             head: RequestHeadParser::new(limits),
             state: State::Head,
             continue_due: false,
+            request: empty_request(),
             spare: None,
         }
     }
@@ -96,6 +97,13 @@ impl RequestDecoder {
 
     /// The next complete request, if the buffered bytes hold one.
     pub fn poll(&mut self) -> Result<Option<Request>, ParseError> {
+        Ok(self.poll_in_place()?.then(|| self.take_request()))
+    }
+
+    /// Decodes the next complete request, if the buffered bytes hold one, into the
+    /// decoder's own request: true when there is one, to read with
+    /// [`RequestDecoder::request`] (no copy of it is made).
+    pub(crate) fn poll_in_place(&mut self) -> Result<bool, ParseError> {
         let result = self.poll_inner();
         if let Err(e) = result {
             self.state = State::Failed(e);
@@ -105,40 +113,67 @@ impl RequestDecoder {
         result
     }
 
-    fn poll_inner(&mut self) -> Result<Option<Request>, ParseError> {
+    /// The request [`RequestDecoder::poll_in_place`] last completed.
+    #[inline]
+    pub(crate) fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// Moves the request [`RequestDecoder::poll_in_place`] last completed out, leaving
+    /// a recycled or empty one to decode the next into.
+    pub(crate) fn take_request(&mut self) -> Request {
+        let next = self.spare.take().unwrap_or_else(empty_request);
+        core::mem::replace(&mut self.request, next)
+    }
+
+    /// The caller is done with the request it read in place: a large body buffer is
+    /// freed, as for a [`RequestDecoder::recycle`]d one.
+    #[inline]
+    pub(crate) fn release_request(&mut self) {
+        if self.request.body.capacity() > MAX_RECYCLED_BODY {
+            self.request.body = Vec::new();
+        }
+    }
+
+    fn poll_inner(&mut self) -> Result<bool, ParseError> {
         loop {
             match &mut self.state {
-                State::Closed => return Ok(None),
+                State::Closed => return Ok(false),
                 State::Failed(e) => return Err(*e),
                 State::Head => {
                     let input = &self.buf[self.start..];
                     let Status::Complete(n) = self.head.advance(input)? else {
-                        return Ok(None);
+                        return Ok(false);
                     };
-                    let mut request = self.spare.take().unwrap_or_else(empty_request);
+                    if let Some(spare) = self.spare.take() {
+                        self.request = spare;
+                    }
+                    let request = &mut self.request;
                     request.body.clear();
                     request.trailers.clear();
                     self.head
-                        .copy_into(input, &mut request)
+                        .copy_into(input, request)
                         .ok_or(ParseError::BadRequestLine)?;
-                    let framing = RequestFraming::of_request(&request, &self.limits)?;
+                    let notes = self.head.field_notes();
+                    let framing = RequestFraming::of_request(request, notes, &self.limits)?;
                     request.keep_alive = framing.keep_alive;
                     self.start += n;
                     let decoder = match framing.body {
                         BodyLength::Length(len) => BodyDecoder::Length(len),
                         BodyLength::Chunked => BodyDecoder::Chunked(ChunkedDecoder::new()),
                         _ => {
-                            self.finish(request.keep_alive);
-                            return Ok(Some(request));
+                            self.finish(framing.keep_alive);
+                            return Ok(true);
                         }
                     };
-                    self.state = State::Body { request, decoder };
+                    self.state = State::Body(decoder);
                     // RFC 9110 §10.1.1: a server that receives 100-continue sends 100
                     // unless it already has some of the content (then it MAY omit it).
                     self.continue_due = framing.expect_continue && self.start == self.buf.len();
                 }
-                State::Body { request, decoder } => {
+                State::Body(decoder) => {
                     let input = &self.buf[self.start..];
+                    let request = &mut self.request;
                     let done = match decoder {
                         BodyDecoder::Length(remaining) => {
                             let n = (*remaining).min(input.len() as u64) as usize;
@@ -159,15 +194,10 @@ impl RequestDecoder {
                     };
                     if !done {
                         self.compact();
-                        return Ok(None);
+                        return Ok(false);
                     }
-                    let State::Body { request, .. } =
-                        core::mem::replace(&mut self.state, State::Closed)
-                    else {
-                        unreachable!("matched above")
-                    };
-                    self.finish(request.keep_alive);
-                    return Ok(Some(request));
+                    self.finish(self.request.keep_alive);
+                    return Ok(true);
                 }
             }
         }
@@ -211,14 +241,14 @@ impl RequestDecoder {
     pub fn is_idle(&self) -> bool {
         match &self.state {
             State::Head => !self.head.started(),
-            State::Body { .. } => false,
+            State::Body(_) => false,
             State::Closed | State::Failed(_) => true,
         }
     }
 
     /// True while a request body is being received.
     pub fn in_body(&self) -> bool {
-        matches!(self.state, State::Body { .. })
+        matches!(self.state, State::Body(_))
     }
 
     /// True after a request that ends the connection was delivered.
@@ -252,5 +282,41 @@ fn empty_request() -> Request {
         body: Vec::new(),
         trailers: Headers::new(),
         keep_alive: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Limits, RequestDecoder, MAX_RECYCLED_BODY};
+
+    /// `len` bytes of body after a POST head.
+    fn post(len: usize) -> Vec<u8> {
+        let mut bytes =
+            format!("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {len}\r\n\r\n").into_bytes();
+        bytes.resize(bytes.len() + len, b'x');
+        bytes
+    }
+
+    /// A request read in place keeps its buffers for the next one, except a body
+    /// buffer larger than a recycled request may keep, which is freed once released.
+    #[test]
+    fn a_released_request_frees_only_a_large_body() {
+        let mut d = RequestDecoder::new(Limits::default());
+        d.feed(&post(10));
+        assert_eq!(d.poll_in_place(), Ok(true));
+        assert_eq!(d.request().body, b"xxxxxxxxxx");
+        d.release_request();
+        assert!(d.request.body.capacity() >= 10);
+
+        d.feed(&post(MAX_RECYCLED_BODY + 1));
+        assert_eq!(d.poll_in_place(), Ok(true));
+        assert_eq!(d.request().body.len(), MAX_RECYCLED_BODY + 1);
+        d.release_request();
+        assert_eq!(d.request.body.capacity(), 0);
+
+        d.feed(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(d.poll_in_place(), Ok(true));
+        assert_eq!(d.request().target, "/next");
+        assert!(d.request().body.is_empty());
     }
 }

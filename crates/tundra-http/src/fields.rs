@@ -20,6 +20,7 @@ use core::ops::Range;
 
 use crate::chars::{is_field_vchar, is_ows, is_tchar, is_value_byte, run_len};
 use crate::error::ParseError;
+use crate::framing::FieldNotes;
 use crate::headers::Header;
 use crate::limits::Limits;
 use crate::parse::Status;
@@ -52,6 +53,8 @@ pub(crate) struct FieldsParser {
     value_start: usize,
     value_end: usize,
     fields: Vec<(Range<usize>, Range<usize>)>,
+    /// What framing needs to know of the fields indexed so far, noted as each is.
+    notes: FieldNotes,
 }
 
 impl FieldsParser {
@@ -65,6 +68,7 @@ impl FieldsParser {
             value_start: 0,
             value_end: 0,
             fields: Vec::new(),
+            notes: FieldNotes::default(),
         }
     }
 
@@ -74,6 +78,7 @@ impl FieldsParser {
         self.pos = start;
         self.start = start;
         self.fields.clear();
+        self.notes = FieldNotes::default();
     }
 
     /// Scans the new bytes of `buf`. `Complete(end)` gives the index just past the
@@ -92,6 +97,12 @@ impl FieldsParser {
         };
         loop {
             self.take_run(buf, limits);
+            // The empty line that ends the section, whole (the common end): what the
+            // CR and LF steps below would conclude, in one go.
+            if self.state == State::LineStart && buf.get(self.pos..self.pos + 2) == Some(b"\r\n") {
+                self.pos += 2;
+                return Ok(Status::Complete(self.pos));
+            }
             let Some(&b) = buf.get(self.pos) else {
                 if over {
                     return Err(ParseError::HeadersTooLarge);
@@ -137,7 +148,7 @@ impl FieldsParser {
                     b'\r' | b'\n' => {
                         self.value_start = at;
                         self.value_end = at;
-                        self.end_line(b)
+                        self.end_line(buf, b)
                     }
                     v if is_field_vchar(v) => {
                         self.value_start = at;
@@ -148,7 +159,7 @@ impl FieldsParser {
                 },
                 State::Value => match b {
                     b' ' | b'\t' => {}
-                    b'\r' | b'\n' => self.end_line(b),
+                    b'\r' | b'\n' => self.end_line(buf, b),
                     // RFC 9110 §5.5: field-content is field-vchar with SP/HTAB between;
                     // CR, LF and NUL inside a value MUST be rejected (or replaced), and
                     // other controls are not field-content at all.
@@ -160,7 +171,7 @@ impl FieldsParser {
                         // RFC 9112 §2.2: a bare CR is invalid.
                         return Err(ParseError::BareCr);
                     }
-                    self.push_field();
+                    self.push_field(buf);
                 }
                 State::EndCr => {
                     if b != b'\n' {
@@ -225,6 +236,7 @@ impl FieldsParser {
             .iter()
             .rposition(|&b| !is_ows(b))
             .map_or(0, |last| last + 1);
+        self.notes.note(&rest[..name_len], &value[..trimmed]);
         let (start, value_start) = (self.pos, self.pos + value_start);
         self.fields
             .push((start..start + name_len, value_start..value_start + trimmed));
@@ -232,19 +244,28 @@ impl FieldsParser {
         true
     }
 
-    fn end_line(&mut self, b: u8) {
+    fn end_line(&mut self, buf: &[u8], b: u8) {
         if b == b'\r' {
             self.state = State::LineCr;
         } else {
-            self.push_field();
+            self.push_field(buf);
         }
     }
 
-    fn push_field(&mut self) {
+    /// Indexes (and notes) the field line just ended; `buf` holds it.
+    fn push_field(&mut self, buf: &[u8]) {
         debug_assert!(self.value_end >= self.value_start);
-        self.fields
-            .push((self.name.clone(), self.value_start..self.value_end));
+        let value = self.value_start..self.value_end;
+        let text = |r: Range<usize>| buf.get(r).unwrap_or_default();
+        self.notes
+            .note(text(self.name.clone()), text(value.clone()));
+        self.fields.push((self.name.clone(), value));
         self.state = State::LineStart;
+    }
+
+    /// What framing needs to know of the fields indexed so far.
+    pub(crate) fn notes(&self) -> FieldNotes {
+        self.notes
     }
 
     /// Where the section begins in the caller's buffer.
@@ -280,6 +301,37 @@ impl FieldsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framing::Fields as NotedFields;
+
+    /// The notes the parser takes as it indexes lines, whole (the one-line fast path)
+    /// or a byte at a time (the state machine), are those taken afterwards from the
+    /// lines it indexed.
+    #[test]
+    fn notes_taken_while_parsing_match_notes_of_the_lines() {
+        let sections: [&[u8]; 7] = [
+            b"Host: a\r\n\r\n",
+            b"host:  10.0.0.2:80 \r\nAccept: */*\r\n\r\n",
+            b"HOST: a b\r\n\r\n",
+            b"Host: a\r\nHost: b\r\n\r\n",
+            b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: 3\r\n\r\n",
+            b"Transfer-Encoding: chunked\nHost:\n\n",
+            b"X: 1\r\nHost: a\r\n\r\n",
+        ];
+        for section in sections {
+            let mut whole = FieldsParser::new(0);
+            let end = whole.advance(section, &Limits::default());
+            assert!(matches!(end, Ok(Status::Complete(_))), "{section:?}");
+            let lines = whole.headers(section);
+            let expected = NotedFields::of(lines.as_slice()).notes;
+            assert_ne!(expected, FieldNotes::default(), "{section:?}");
+            assert_eq!(whole.notes(), expected, "{section:?}");
+            let mut stepped = FieldsParser::new(0);
+            for n in 1..=section.len() {
+                let _ = stepped.advance(&section[..n], &Limits::default());
+            }
+            assert_eq!(stepped.notes(), expected, "{section:?} a byte at a time");
+        }
+    }
 
     type Fields = Vec<(String, Vec<u8>)>;
 

@@ -40,25 +40,33 @@ pub struct RequestFraming {
 impl RequestFraming {
     /// Applies RFC 9112 §6.3 (and §3.2 for Host) to a request head.
     pub fn of(head: &RequestHead<'_>, limits: &Limits) -> Result<RequestFraming, ParseError> {
-        RequestFraming::of_fields(head.headers.as_slice(), head.version, limits)
+        let fields = Fields::of(head.headers.as_slice());
+        RequestFraming::of_fields(&fields, head.version, limits)
     }
 
-    /// The same for a head already copied into `request` (its body is not looked at).
+    /// The same for a head already copied into `request` (its body is not looked at),
+    /// whose field lines were noted as they were parsed (`notes`, of exactly those
+    /// lines): they are not read again unless a field that framing reads besides Host
+    /// is present.
     pub(crate) fn of_request(
         request: &Request,
+        notes: FieldNotes,
         limits: &Limits,
     ) -> Result<RequestFraming, ParseError> {
-        RequestFraming::of_fields(&request.headers, request.version, limits)
+        let fields = Fields {
+            lines: &request.headers,
+            notes,
+        };
+        RequestFraming::of_fields(&fields, request.version, limits)
     }
 
     fn of_fields(
-        headers: &(impl FieldLines + ?Sized),
+        fields: &Fields<'_, impl FieldLines + ?Sized>,
         version: Version,
         limits: &Limits,
     ) -> Result<RequestFraming, ParseError> {
-        let fields = Fields::of(headers);
-        check_host(&fields, version)?;
-        let body = body_length(&fields, version)?;
+        check_host(fields, version)?;
+        let body = body_length(fields, version)?;
         if let BodyLength::Length(n) = body {
             // RFC 9110 §15.5.14: refuse content larger than we are willing to process;
             // with a declared length we can do so before reading any of it.
@@ -67,14 +75,14 @@ impl RequestFraming {
             }
         }
         let expect_continue = version.is_http11()
-            && fields.expect
+            && fields.notes.expect
             && fields
                 .values("expect")
                 .flat_map(list_elements)
                 .any(|e| e.eq_ignore_ascii_case(b"100-continue"));
         Ok(RequestFraming {
             body,
-            keep_alive: persists(&fields, version),
+            keep_alive: persists(fields, version),
             expect_continue,
         })
     }
@@ -99,14 +107,16 @@ impl FieldLines for Headers {
     }
 }
 
-/// The field lines of a head, with a note of which fields that framing reads are
-/// present, taken in one pass. The rules below search the lines for a field only if
-/// it is there, so a request with Host and nothing else of interest (most requests) is
-/// read once rather than once per rule.
-struct Fields<'h, H: FieldLines + ?Sized> {
-    lines: &'h H,
-    /// The value of the first Host line.
-    host: Option<&'h [u8]>,
+/// What framing needs to know of a head's field lines, noted one line at a time (by
+/// the field parser as it indexes them, or by [`Fields::of`]): which of the fields it
+/// reads are present, how many Host lines there are and whether the first one's value
+/// is valid. The rules search the lines for a field only if it is there, so a request
+/// with Host and nothing else of interest (most requests) is not read again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FieldNotes {
+    /// Whether the first Host value is a valid Host (see [`is_host_value`]); `None`
+    /// without a Host line.
+    host_valid: Option<bool>,
     /// How many Host lines there are.
     hosts: usize,
     transfer_encoding: bool,
@@ -115,34 +125,53 @@ struct Fields<'h, H: FieldLines + ?Sized> {
     expect: bool,
 }
 
-impl<'h, H: FieldLines + ?Sized> Fields<'h, H> {
-    fn of(lines: &'h H) -> Fields<'h, H> {
-        let mut fields = Fields {
-            lines,
-            host: None,
-            hosts: 0,
-            transfer_encoding: false,
-            content_length: false,
-            connection: false,
-            expect: false,
-        };
-        for h in lines.lines() {
-            // Field names are case-insensitive (RFC 9110 §5.1); compared by length
-            // first, as most names are none of these.
-            let is = |name: &str| h.name.eq_ignore_ascii_case(name);
-            match h.name.len() {
-                4 if is("host") => {
-                    fields.host = fields.host.or(Some(h.value));
-                    fields.hosts += 1;
+impl FieldNotes {
+    /// Notes the field line `name: value` (the value without surrounding OWS).
+    #[inline]
+    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
+        // Field names are case-insensitive (RFC 9110 §5.1); compared by length
+        // first, as most names are none of these.
+        let is = |known: &str| name.eq_ignore_ascii_case(known.as_bytes());
+        match name.len() {
+            4 if is("host") => {
+                if self.host_valid.is_none() {
+                    self.host_valid = Some(is_host_value(value));
                 }
-                6 if is("expect") => fields.expect = true,
-                10 if is("connection") => fields.connection = true,
-                14 if is("content-length") => fields.content_length = true,
-                17 if is("transfer-encoding") => fields.transfer_encoding = true,
-                _ => {}
+                self.hosts += 1;
             }
+            6 if is("expect") => self.expect = true,
+            10 if is("connection") => self.connection = true,
+            14 if is("content-length") => self.content_length = true,
+            17 if is("transfer-encoding") => self.transfer_encoding = true,
+            _ => {}
         }
-        fields
+    }
+}
+
+/// Host = uri-host [ ":" port ] (RFC 9110 §7.2), see `is_host_char`. An empty value
+/// is allowed (RFC 9112 §3.2). Every byte is looked at, without a branch per byte: a
+/// value is nearly always valid, so stopping early at a bad byte would save nothing.
+fn is_host_value(value: &[u8]) -> bool {
+    value
+        .iter()
+        .fold(true, |ok, &b| ok & chars::is_host_char(b))
+}
+
+/// The field lines of a head with their [`FieldNotes`].
+pub(crate) struct Fields<'h, H: FieldLines + ?Sized> {
+    lines: &'h H,
+    /// The notes of `lines`.
+    pub(crate) notes: FieldNotes,
+}
+
+impl<'h, H: FieldLines + ?Sized> Fields<'h, H> {
+    /// The lines with notes taken in one pass over them.
+    pub(crate) fn of(lines: &'h H) -> Fields<'h, H> {
+        let mut notes = FieldNotes::default();
+        for h in lines.lines() {
+            notes.note(h.name.as_bytes(), h.value);
+        }
+        Fields { lines, notes }
     }
 
     /// The values of the fields called `name` (case-insensitive), in order.
@@ -163,7 +192,7 @@ pub(crate) fn keep_alive(headers: &(impl FieldLines + ?Sized), version: Version)
 /// [`keep_alive`] for fields already looked at.
 fn persists(fields: &Fields<'_, impl FieldLines + ?Sized>, version: Version) -> bool {
     let has = |token: &[u8]| {
-        fields.connection
+        fields.notes.connection
             && fields
                 .values("connection")
                 .flat_map(list_elements)
@@ -184,19 +213,13 @@ fn check_host(
     fields: &Fields<'_, impl FieldLines + ?Sized>,
     version: Version,
 ) -> Result<(), ParseError> {
-    match (fields.host, fields.hosts) {
+    match (fields.notes.host_valid, fields.notes.hosts) {
         (None, _) if version.is_http11() => Err(ParseError::MissingHost),
         (None, _) => Ok(()),
         (Some(_), 2..) => Err(ParseError::MultipleHost),
-        // Host = uri-host [ ":" port ] (RFC 9110 §7.2), see `is_host_char`. An empty
-        // value is allowed (RFC 9112 §3.2).
-        (Some(v), _) => {
-            if v.iter().all(|&b| chars::is_host_char(b)) {
-                Ok(())
-            } else {
-                Err(ParseError::BadHost)
-            }
-        }
+        // The value's check is `is_host_value`, done when it was noted.
+        (Some(true), _) => Ok(()),
+        (Some(false), _) => Err(ParseError::BadHost),
     }
 }
 
@@ -205,8 +228,8 @@ fn body_length(
     fields: &Fields<'_, impl FieldLines + ?Sized>,
     version: Version,
 ) -> Result<BodyLength, ParseError> {
-    let has_te = fields.transfer_encoding;
-    let has_cl = fields.content_length;
+    let has_te = fields.notes.transfer_encoding;
+    let has_cl = fields.notes.content_length;
     if has_te {
         // RFC 9112 §6.1: a server or client that receives an HTTP/1.0 message
         // containing Transfer-Encoding MUST treat the message as if the framing is
@@ -291,7 +314,7 @@ pub fn response_body_length(
     }
     let fields = Fields::of(headers);
     match body_length(&fields, version)? {
-        BodyLength::Empty if !fields.content_length => {
+        BodyLength::Empty if !fields.notes.content_length => {
             // RFC 9112 §6.3 rule 8: otherwise the body lasts until the server closes.
             Ok(BodyLength::CloseDelimited)
         }

@@ -5,6 +5,8 @@
 //! bytes (obs-text is opaque data, RFC 9110 §5.5) with leading and trailing OWS removed
 //! (RFC 9112 §5.1). Order is kept: it matters for repeated fields (RFC 9110 §5.3).
 
+use std::borrow::Cow;
+
 use core::fmt;
 use core::ops::Range;
 
@@ -39,15 +41,17 @@ impl fmt::Display for Header<'_> {
 /// [`Headers::push_static`] keeps a `'static` name and value without copying them
 /// (`Content-Type: text/plain` on every response). A line the crate itself adds from a
 /// [`KnownField`] is marked as checked: the serializer writes it without looking at
-/// its bytes again.
+/// its bytes again; and a list that is just that one line (a plain text response)
+/// borrows its index from the `static` field, so it allocates nothing at all.
 #[derive(Clone, Default)]
 pub struct Headers {
     /// The names of the copied fields, back to back, and whole copied sections.
     names: String,
     /// The values of the copied fields, back to back.
     values: Vec<u8>,
-    /// One entry per field line, in order.
-    lines: Vec<Line>,
+    /// One entry per field line, in order; borrowed while the list is a single
+    /// [`KnownField`] ([`Headers::of_known`]), owned as soon as it changes.
+    lines: Cow<'static, [Line]>,
 }
 
 /// One field line: where its name and value are.
@@ -55,26 +59,41 @@ pub struct Headers {
 struct Line {
     name: Span<str>,
     value: Span<[u8]>,
-    /// The line came from a [`KnownField`]: its name is a token and its value is clean
-    /// (no check needed before writing it).
-    known_valid: bool,
+    /// For a line from a [`KnownField`] (its name is a token and its value is clean, no
+    /// check needed before writing it): the whole `name: value\r\n`, ready to copy.
+    known_line: Option<&'static [u8]>,
 }
 
 /// A field line fixed at compile time and checked there: a token name and a value of
 /// field-vchar, SP and HTAB without surrounding whitespace (RFC 9110 §5.5).
 /// [`KnownField::new`] in a `const` fails the build for anything else, so a response
 /// carrying one (`Content-Type: text/plain; charset=utf-8`) skips the per-byte check
-/// that handler-supplied fields get when they are written.
-#[derive(Debug, Clone, Copy)]
+/// that handler-supplied fields get when they are written, and is written as one
+/// ready line. Kept in a `static`, its line can be borrowed by a list
+/// ([`Headers::of_known`]). Made with [`known_field!`].
+#[derive(Debug)]
 pub(crate) struct KnownField {
-    name: &'static str,
-    value: &'static [u8],
+    line: Line,
 }
 
+/// The [`KnownField`] `name: value` (two string literals), its whole line
+/// `name: value\r\n` put together at compile time.
+macro_rules! known_field {
+    ($name:literal, $value:literal) => {
+        $crate::headers::KnownField::new($name, $value, concat!($name, ": ", $value, "\r\n"))
+    };
+}
+pub(crate) use known_field;
+
 impl KnownField {
-    /// The field `name: value`; panics (at compile time, in a `const`) unless it is a
-    /// valid field line that needs no trimming.
-    pub(crate) const fn new(name: &'static str, value: &'static str) -> KnownField {
+    /// The field `name: value` written as `line`; panics (at compile time, in a
+    /// `static`) unless it is a valid field line that needs no trimming and `line` is
+    /// exactly `name: value\r\n` (as [`known_field!`] makes it).
+    pub(crate) const fn new(
+        name: &'static str,
+        value: &'static str,
+        line: &'static str,
+    ) -> KnownField {
         assert!(
             chars::is_token(name.as_bytes()),
             "field name is not a token"
@@ -83,11 +102,36 @@ impl KnownField {
             chars::is_clean_value(value.as_bytes()),
             "field value is not clean field-content"
         );
+        assert!(
+            is_line_of(line.as_bytes(), name.as_bytes(), value.as_bytes()),
+            "line is not `name: value CRLF`"
+        );
         KnownField {
-            name,
-            value: value.as_bytes(),
+            line: Line {
+                name: Span::Static(name),
+                value: Span::Static(value.as_bytes()),
+                known_line: Some(line.as_bytes()),
+            },
         }
     }
+}
+
+/// True if `line` is `name: value\r\n` (a `const` check of [`KnownField::new`]).
+const fn is_line_of(line: &[u8], name: &[u8], value: &[u8]) -> bool {
+    let parts: [&[u8]; 4] = [name, b": ", value, b"\r\n"];
+    let (mut part, mut at) = (0, 0);
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            if at >= line.len() || line[at] != parts[part][i] {
+                return false;
+            }
+            at += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    at == line.len()
 }
 
 /// A name or value: a range of the list's own buffer, or static bytes.
@@ -122,12 +166,22 @@ impl Headers {
         Headers::default()
     }
 
+    /// A list of the one field `field`, which it borrows: no allocation, no copy.
+    #[inline]
+    pub(crate) fn of_known(field: &'static KnownField) -> Headers {
+        Headers {
+            names: String::new(),
+            values: Vec::new(),
+            lines: Cow::Borrowed(core::slice::from_ref(&field.line)),
+        }
+    }
+
     /// Appends a field (repeated names are kept as separate lines), copying both.
     pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<[u8]>) {
         let (names_end, values_end) = (self.names.len(), self.values.len());
         self.names.push_str(name.as_ref());
         self.values.extend_from_slice(value.as_ref());
-        self.lines.push(Line {
+        self.lines.to_mut().push(Line {
             name: Span::Copied {
                 start: names_end,
                 end: self.names.len(),
@@ -136,7 +190,7 @@ impl Headers {
                 start: values_end,
                 end: self.values.len(),
             },
-            known_valid: false,
+            known_line: None,
         });
     }
 
@@ -150,7 +204,7 @@ impl Headers {
     ) {
         let base = self.names.len();
         self.names.push_str(section);
-        self.lines.extend(fields.map(|(name, value)| Line {
+        self.lines.to_mut().extend(fields.map(|(name, value)| Line {
             name: Span::Copied {
                 start: base + name.start,
                 end: base + name.end,
@@ -159,26 +213,17 @@ impl Headers {
                 start: base + value.start,
                 end: base + value.end,
             },
-            known_valid: false,
+            known_line: None,
         }));
     }
 
     /// Appends a field whose name and value live for the whole program, without
     /// copying them.
     pub fn push_static(&mut self, name: &'static str, value: &'static [u8]) {
-        self.lines.push(Line {
+        self.lines.to_mut().push(Line {
             name: Span::Static(name),
             value: Span::Static(value),
-            known_valid: false,
-        });
-    }
-
-    /// Appends a field checked at compile time, without copying it.
-    pub(crate) fn push_known(&mut self, field: KnownField) {
-        self.lines.push(Line {
-            name: Span::Static(field.name),
-            value: Span::Static(field.value),
-            known_valid: true,
+            known_line: None,
         });
     }
 
@@ -195,13 +240,13 @@ impl Headers {
         }
         // Rebuilt rather than filtered in place, so the removed bytes do not linger.
         let old = core::mem::take(self);
-        for line in &old.lines {
+        for line in old.lines.iter() {
             let h = old.header(line);
             if h.name.eq_ignore_ascii_case(name) {
                 continue;
             }
             match (line.name, line.value) {
-                (Span::Static(_), Span::Static(_)) => self.lines.push(*line),
+                (Span::Static(_), Span::Static(_)) => self.lines.to_mut().push(*line),
                 _ => self.push(h.name, h.value),
             }
         }
@@ -211,7 +256,10 @@ impl Headers {
     pub fn clear(&mut self) {
         self.names.clear();
         self.values.clear();
-        self.lines.clear();
+        match &mut self.lines {
+            Cow::Owned(lines) => lines.clear(),
+            Cow::Borrowed(_) => self.lines = Cow::Borrowed(&[]),
+        }
     }
 
     /// The value of the first field called `name`.
@@ -241,9 +289,13 @@ impl Headers {
     /// True if the `#list` fields called `name` contain `token`, compared
     /// case-insensitively (e.g. `Connection: close`, RFC 9110 §7.6.1).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.get_all(name)
-            .flat_map(chars::list_elements)
-            .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
+        // A plain loop, names compared first: every response is asked for
+        // `Connection: close`, and nearly none has a Connection field.
+        self.lines.iter().any(|line| {
+            let h = self.header(line);
+            h.name.eq_ignore_ascii_case(name)
+                && chars::list_elements(h.value).any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
+        })
     }
 
     /// All fields as `(name, value)` in order.
@@ -270,12 +322,12 @@ impl Headers {
         }
     }
 
-    /// All fields in order, each with `true` if it came from a [`KnownField`] (then
-    /// [`write_known_field`] may write it without checking).
-    pub(crate) fn iter_marked(&self) -> impl Iterator<Item = (Header<'_>, bool)> {
+    /// All fields in order, each with its whole ready line if it came from a
+    /// [`KnownField`] (then it may be written as it is, without checking).
+    pub(crate) fn iter_marked(&self) -> impl Iterator<Item = (Header<'_>, Option<&'static [u8]>)> {
         self.lines
             .iter()
-            .map(|line| (self.header(line), line.known_valid))
+            .map(|line| (self.header(line), line.known_line))
     }
 
     #[inline]
@@ -407,7 +459,10 @@ mod tests {
         let mut h = Headers::new();
         h.push("Host", "10.0.0.2");
         h.push("Accept", "*/*");
-        let sizes = |h: &Headers| (h.names.capacity(), h.values.capacity(), h.lines.capacity());
+        let sizes = |h: &Headers| match &h.lines {
+            Cow::Owned(lines) => (h.names.capacity(), h.values.capacity(), lines.capacity()),
+            Cow::Borrowed(_) => panic!("copied lines are owned"),
+        };
         let before = sizes(&h);
         h.clear();
         assert!(h.is_empty());
@@ -417,6 +472,41 @@ mod tests {
         }]);
         assert_eq!(h.get_str("host"), Some("a"));
         assert_eq!(sizes(&h), before);
+    }
+
+    /// A list that is one known field borrows it; any change makes it an owned list
+    /// with the same lines, the known one still marked as checked.
+    #[test]
+    fn a_known_field_alone_is_borrowed_until_the_list_changes() {
+        static KNOWN: KnownField = known_field!("Content-Type", "text/plain");
+        let mut h = Headers::of_known(&KNOWN);
+        assert!(matches!(h.lines, Cow::Borrowed(_)));
+        assert_eq!(h.get("content-type"), Some(&b"text/plain"[..]));
+        h.push("X-A", "1");
+        assert!(matches!(h.lines, Cow::Owned(_)));
+        let marked: Vec<(&str, Option<&[u8]>)> =
+            h.iter_marked().map(|(f, k)| (f.name, k)).collect();
+        let line = Some(&b"Content-Type: text/plain\r\n"[..]);
+        assert_eq!(marked, [("Content-Type", line), ("X-A", None)]);
+        h.remove("x-a");
+        assert_eq!(h, Headers::of_known(&KNOWN));
+        h.clear();
+        assert!(h.is_empty());
+        let mut single = Headers::of_known(&KNOWN);
+        single.clear();
+        assert!(single.is_empty());
+        single.push("Host", "a");
+        assert_eq!(single.get("host"), Some(&b"a"[..]));
+    }
+
+    /// The compile-time check of a known field's ready line.
+    #[test]
+    fn a_known_line_must_be_name_colon_value_crlf() {
+        assert!(is_line_of(b"A: b c\r\n", b"A", b"b c"));
+        assert!(!is_line_of(b"A: b c\r\n\r\n", b"A", b"b c"));
+        assert!(!is_line_of(b"A: b c\r", b"A", b"b c"));
+        assert!(!is_line_of(b"A:b c\r\n", b"A", b"b c"));
+        assert!(!is_line_of(b"A: b d\r\n", b"A", b"b c"));
     }
 
     #[test]

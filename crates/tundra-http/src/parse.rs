@@ -25,6 +25,7 @@ use core::ops::Range;
 use crate::chars::{is_field_vchar, is_tchar, is_vchar, run_len};
 use crate::error::ParseError;
 use crate::fields::FieldsParser;
+use crate::framing::FieldNotes;
 use crate::headers::{write_field, Header};
 use crate::limits::Limits;
 use crate::message::{Method, Request, Version};
@@ -345,12 +346,29 @@ impl RequestHeadParser {
     /// given, keeping the memory of its field index (one parser serves every request
     /// of a connection).
     pub(crate) fn reset(&mut self) {
-        let fields = core::mem::replace(&mut self.fields, FieldsParser::new(0));
-        *self = RequestHeadParser {
+        // Field by field, in place (the parser with its field index is not moved); the
+        // pattern names every field, so a new one cannot be forgotten here.
+        let RequestHeadParser {
+            limits: _,
+            state,
+            pos,
+            empty_lines,
+            method,
+            target,
+            version_start,
+            version,
             fields,
-            ..RequestHeadParser::new(self.limits)
-        };
-        self.fields.restart(0);
+            done,
+        } = self;
+        *state = RequestLineState::Empty;
+        *pos = 0;
+        *empty_lines = 0;
+        *method = 0..0;
+        *target = 0..0;
+        *version_start = 0;
+        *version = Version::HTTP_11;
+        fields.restart(0);
+        *done = None;
     }
 
     /// The parsed head as a view into `buf`, once `advance` returned `Complete`.
@@ -362,6 +380,11 @@ impl RequestHeadParser {
             version: self.version,
             headers: self.fields.headers(buf),
         })
+    }
+
+    /// What framing needs to know of the parsed fields, noted as they were parsed.
+    pub(crate) fn field_notes(&self) -> FieldNotes {
+        self.fields.notes()
     }
 
     /// Copies the parsed head into `request` (method, target, version, fields), once
@@ -658,6 +681,27 @@ impl fmt::Display for ResponseHead<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reset parser starts over in every respect: the empty lines it may skip are
+    /// counted afresh and the next head is parsed, not the last one repeated.
+    #[test]
+    fn a_reset_parser_parses_the_next_head_afresh() {
+        let limits = Limits::default();
+        let head = |target: &str| {
+            let mut head = "\r\n".repeat(limits.max_empty_lines);
+            head.push_str(&format!("GET {target} HTTP/1.0\r\nHost: a\r\n\r\n"));
+            head
+        };
+        let mut p = RequestHeadParser::new(limits);
+        for target in ["/a", "/bb", "/ccc"] {
+            let head = head(target);
+            assert_eq!(p.advance(head.as_bytes()), Ok(Status::Complete(head.len())));
+            let parsed = p.head(head.as_bytes()).unwrap();
+            assert_eq!((parsed.target, parsed.version), (target, Version::HTTP_10));
+            assert_eq!(parsed.headers.len(), 1);
+            p.reset();
+        }
+    }
 
     /// `is_version` accepts exactly what `version_byte_ok` accepts byte by byte.
     #[test]

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use core::fmt;
 
 use crate::error::FileError;
-use crate::headers::{Headers, KnownField};
+use crate::headers::{known_field, Headers, KnownField};
 use crate::status::StatusCode;
 
 /// A source of body bytes read on demand (a file, a generated download).
@@ -22,10 +22,10 @@ pub trait BodyStream: Send {
 }
 
 /// `Content-Type` of [`Response::text`].
-const TEXT_PLAIN: KnownField = KnownField::new("Content-Type", "text/plain; charset=utf-8");
+static TEXT_PLAIN: KnownField = known_field!("Content-Type", "text/plain; charset=utf-8");
 
 /// `Content-Type` of [`Response::html`].
-const TEXT_HTML: KnownField = KnownField::new("Content-Type", "text/html; charset=utf-8");
+static TEXT_HTML: KnownField = known_field!("Content-Type", "text/html; charset=utf-8");
 
 /// A response body.
 #[derive(Default)]
@@ -109,11 +109,23 @@ impl Response {
         self
     }
 
-    /// Adds a header field fixed and checked at compile time, without copying it.
+    /// A response with `status`, the one header field `field` (fixed and checked at
+    /// compile time, not copied) and `text` as its body.
     #[inline]
-    fn known_header(mut self, field: KnownField) -> Response {
-        self.headers.push_known(field);
-        self
+    fn known_text(
+        status: StatusCode,
+        field: &'static KnownField,
+        text: Cow<'static, str>,
+    ) -> Response {
+        Response {
+            status,
+            headers: Headers::of_known(field),
+            body: match text {
+                Cow::Borrowed(text) => Body::Static(text.as_bytes()),
+                Cow::Owned(text) => Body::Bytes(text.into_bytes()),
+            },
+            upgrade: None,
+        }
     }
 
     /// Sets the body to `bytes`.
@@ -139,24 +151,12 @@ impl Response {
     /// A `text/plain` response. A `&'static str` is sent without a copy, a `String`
     /// is moved in.
     pub fn text(status: StatusCode, text: impl Into<Cow<'static, str>>) -> Response {
-        Response::new(status)
-            .known_header(TEXT_PLAIN)
-            .with_text(text.into())
+        Response::known_text(status, &TEXT_PLAIN, text.into())
     }
 
     /// A `200 OK` `text/html` response (a `&'static str` is not copied).
     pub fn html(html: impl Into<Cow<'static, str>>) -> Response {
-        Response::new(StatusCode::OK)
-            .known_header(TEXT_HTML)
-            .with_text(html.into())
-    }
-
-    #[inline]
-    fn with_text(self, text: Cow<'static, str>) -> Response {
-        match text {
-            Cow::Borrowed(text) => self.with_static_body(text.as_bytes()),
-            Cow::Owned(text) => self.with_body(text),
-        }
+        Response::known_text(StatusCode::OK, &TEXT_HTML, html.into())
     }
 
     /// A small text response naming the status (used for errors).

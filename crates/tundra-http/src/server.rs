@@ -170,27 +170,59 @@ pub struct ServerConnection {
     fixed_lines: FixedLines,
 }
 
-/// The field lines that are the same in every response for a whole second:
-/// `Date: ...\r\n` (RFC 9110 §6.6.1; its text changes once a second) followed by
-/// `Server: ...\r\n` (RFC 9110 §10.2.4) when the configured name is a valid field
-/// value as it is. Built when the second changes and copied whole into each head.
+/// The start of a response head that is the same for every response with one status
+/// for a whole second: the status line, `Date: ...\r\n` (RFC 9110 §6.6.1; its text
+/// changes once a second) and `Server: ...\r\n` (RFC 9110 §10.2.4) when the
+/// configured name is a valid field value as it is. The Date and Server lines are
+/// built when the second changes, the status line put in front of them when the
+/// status changes, and the whole copied into each head at once.
 struct FixedLines {
-    /// The second the `Date` line names; `None` before the first response (or without
-    /// a wall clock, where the lines never change).
-    secs: Option<u64>,
+    /// The second the `Date` line names (`None`: no wall clock, no `Date`); `None`
+    /// before the lines are first built.
+    secs: Option<Option<u64>>,
     /// The configured `Server` value is a valid field value as it is (checked once
     /// here, not for every response); otherwise it is checked and written per response.
     server_name_valid: bool,
-    /// The lines.
+    /// The Date and Server lines.
     bytes: Vec<u8>,
+    /// The status and second `head` is for; `None` before it is first built.
+    head_of: Option<(StatusCode, Option<u64>)>,
+    /// The status line followed by `bytes`.
+    head: Vec<u8>,
 }
 
 impl FixedLines {
-    /// The lines for the second `secs` (`None`: no `Date`), rebuilt only when it
-    /// changed since the last call.
-    fn at(&mut self, config: &ServerConfig, secs: Option<u64>) -> &[u8] {
-        if self.bytes.is_empty() || self.secs != secs {
-            self.secs = secs;
+    /// Nothing built yet; `server_name_valid` as checked when the connection was made.
+    fn new(server_name_valid: bool) -> FixedLines {
+        FixedLines {
+            secs: None,
+            server_name_valid,
+            bytes: Vec::new(),
+            head_of: None,
+            head: Vec::new(),
+        }
+    }
+
+    /// The status line of `status` and the fixed lines for the second `secs` (`None`:
+    /// no `Date`), rebuilt only when either changed since the last call.
+    #[inline]
+    fn head_start(
+        &mut self,
+        config: &ServerConfig,
+        status: StatusCode,
+        secs: Option<u64>,
+    ) -> &[u8] {
+        if self.head_of != Some((status, secs)) {
+            self.rebuild(config, status, secs);
+        }
+        &self.head
+    }
+
+    /// Builds the head start for `status` at `secs`, and the Date and Server lines
+    /// first if the second changed.
+    fn rebuild(&mut self, config: &ServerConfig, status: StatusCode, secs: Option<u64>) {
+        if self.secs != Some(secs) {
+            self.secs = Some(secs);
             self.bytes.clear();
             if let Some(secs) = secs {
                 write_known_field(&mut self.bytes, "Date", format_imf_fixdate(secs).as_bytes());
@@ -203,7 +235,10 @@ impl FixedLines {
                 write_known_field(&mut self.bytes, "Server", name.as_bytes());
             }
         }
-        &self.bytes
+        self.head.clear();
+        write_status_line(&mut self.head, status);
+        self.head.extend_from_slice(&self.bytes);
+        self.head_of = Some((status, secs));
     }
 }
 
@@ -246,11 +281,7 @@ impl ServerConnection {
             body_started: None,
             last_activity: now,
             last_now: now,
-            fixed_lines: FixedLines {
-                secs: None,
-                server_name_valid,
-                bytes: Vec::new(),
-            },
+            fixed_lines: FixedLines::new(server_name_valid),
         }
     }
 
@@ -426,10 +457,20 @@ impl ServerConnection {
         }
     }
 
-    /// Answers complete requests in order while there is room in the output.
+    /// Answers complete requests in order while there is room in the output. Inline,
+    /// the work apart: most calls (two per keep-alive request, from `poll_transmit`)
+    /// have nothing to decode and only update the timers.
+    #[inline]
     fn process(&mut self, now: Instant) {
-        while self.may_decode() && self.decode_one(now) {}
+        if self.may_decode() {
+            self.decode_while_possible(now);
+        }
         self.update_timers(now);
+    }
+
+    /// [`ServerConnection::process`] with something to decode.
+    fn decode_while_possible(&mut self, now: Instant) {
+        while self.decode_one(now) && self.may_decode() {}
     }
 
     /// True if the decoder may be asked for the next request now: the connection
@@ -456,12 +497,12 @@ impl ServerConnection {
     /// Asks the decoder for one request and answers it; false when there was none
     /// (more bytes are needed, or the stream failed and was answered).
     fn decode_one(&mut self, now: Instant) -> bool {
-        match self.decoder.poll() {
-            Ok(Some(request)) => {
-                self.handle(now, request);
+        match self.decoder.poll_in_place() {
+            Ok(true) => {
+                self.handle(now);
                 true
             }
-            Ok(None) => {
+            Ok(false) => {
                 if self.decoder.take_continue() {
                     // RFC 9110 §10.1.1: the interim 100 tells the client to send
                     // the content it is holding back.
@@ -494,15 +535,17 @@ impl ServerConnection {
         }
     }
 
-    /// Runs the handler for `request` and queues its response.
-    fn handle(&mut self, now: Instant, request: Request) {
+    /// Runs the handler for the request the decoder just completed (read where it was
+    /// decoded, not moved) and queues its response.
+    fn handle(&mut self, now: Instant) {
+        let request = self.decoder.request();
         let started = self.head_started.or(self.body_started).unwrap_or(now);
         self.head_started = None;
         self.body_started = None;
         self.last_activity = now;
         let cfg = &self.server.config;
         let unix_secs = cfg.wall_clock.map(|c| c.unix_secs_at(now));
-        let mut response = self.server.router.dispatch(&request, now, unix_secs);
+        let mut response = self.server.router.dispatch(request, now, unix_secs);
         log::trace!("{request} -> {}", response.status);
 
         if response.status.is_informational() && response.upgrade.is_none() {
@@ -512,145 +555,92 @@ impl ServerConnection {
             );
             response = Response::status_page(StatusCode::INTERNAL_SERVER_ERROR);
         }
-        let log_entry = AccessLogEntry {
-            method: Some(request.method.clone()),
-            target: Some(LoggedTarget::new(&request.target)),
-            version: Some(request.version),
-            status: response.status,
-            body_bytes: 0,
-            duration: Duration::ZERO,
-        };
-
+        let status = response.status;
         if let Some(protocol) = response.upgrade.take() {
             if response.status == StatusCode::SWITCHING_PROTOCOLS {
-                self.write_head(now, &response, None, None);
-                self.push_access(log_entry, started, now);
-                self.upgrade_pending = Some((request, protocol));
+                let cfg = &self.server.config;
+                write_head(
+                    &mut self.out,
+                    &mut self.fixed_lines,
+                    cfg,
+                    now,
+                    &response,
+                    None,
+                    None,
+                );
+                let entry = access_entry(request, status, 0);
+                push_access(&mut self.access, entry, started, now);
+                self.upgrade_pending = Some((self.decoder.take_request(), protocol));
                 return;
             }
         }
 
         let mut keep_alive =
             request.keep_alive && !response.headers.has_token("connection", "close");
+        let is_head = matches!(request.method, Method::Head);
+        let http11 = request.version.is_http11();
+        let bodiless = status.has_no_body();
         // RFC 9110 §9.3.2 and §6.4.1: HEAD, 1xx, 204 and 304 responses carry no content.
-        let no_content = request.method == Method::Head || response.status.has_no_body();
-        let length = if response.status.has_no_body() {
+        let no_content = is_head || bodiless;
+        let length = if bodiless {
             None
         } else {
             response.body.len_hint()
         };
         // Framing (RFC 9112 §6.1, §6.3): Content-Length if known; otherwise chunked for
         // HTTP/1.1 (not for HEAD, where nothing follows) or close-delimited for 1.0.
-        let chunked = length.is_none()
-            && !response.status.has_no_body()
-            && request.version.is_http11()
-            && request.method != Method::Head;
+        let chunked = length.is_none() && !bodiless && http11 && !is_head;
         if length.is_none() && !chunked && !no_content {
             keep_alive = false;
         }
         let connection = if !keep_alive {
             Some("close")
-        } else if !request.version.is_http11() {
+        } else if !http11 {
             // RFC 9112 Appendix C.2.2: an HTTP/1.0 peer needs keep-alive echoed.
             Some("keep-alive")
         } else {
             None
         };
-        self.write_head(
+        let framing = length
+            .map(|n| (n, chunked))
+            .or(chunked.then_some((0, true)));
+        let cfg = &self.server.config;
+        write_head(
+            &mut self.out,
+            &mut self.fixed_lines,
+            cfg,
             now,
             &response,
-            length
-                .map(|n| (n, chunked))
-                .or(chunked.then_some((0, true))),
+            framing,
             connection,
         );
         if !keep_alive {
             self.closing = true;
         }
-        // The next request is decoded into this one's buffers.
-        self.decoder.recycle(request);
-
-        let body = core::mem::take(&mut response.body);
-        match body {
-            _ if no_content => self.push_access(log_entry, started, now),
+        // The access-log entry is made where it goes, with its final body size.
+        match response.body {
+            _ if no_content => {
+                let entry = access_entry(request, status, 0);
+                push_access(&mut self.access, entry, started, now);
+            }
             Body::Stream(stream) => {
                 self.stream = Some(ActiveStream {
                     remaining: length,
                     body: stream,
                     chunked,
-                    log: log_entry,
+                    log: access_entry(request, status, 0),
                     started,
                 });
             }
-            in_memory => {
+            ref in_memory => {
                 let bytes = in_memory.as_bytes().unwrap_or_default();
                 self.out.extend_from_slice(bytes);
-                let entry = AccessLogEntry {
-                    body_bytes: bytes.len() as u64,
-                    ..log_entry
-                };
-                self.push_access(entry, started, now);
+                let entry = access_entry(request, status, bytes.len() as u64);
+                push_access(&mut self.access, entry, started, now);
             }
         }
-    }
-
-    /// Writes a status line and fields. `framing` is `Some((len, chunked))`: chunked
-    /// announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
-    ///
-    /// Every field goes through [`write_field`]'s check except those valid by
-    /// construction: our own literals, digits and date, the `Server` name checked when
-    /// the connection was made, and [`crate::headers::KnownField`]s.
-    fn write_head(
-        &mut self,
-        now: Instant,
-        response: &Response,
-        framing: Option<(u64, bool)>,
-        connection: Option<&'static str>,
-    ) {
-        let cfg = &self.server.config;
-        let out = &mut self.out;
-        // RFC 9110 §2.5: a server sends the highest version it conforms to, 1.1.
-        // Written without `format!`: this runs once per response (docs/performance.md).
-        match response.status.status_line() {
-            Some(line) => out.extend_from_slice(line.as_bytes()),
-            None => {
-                out.extend_from_slice(b"HTTP/1.1 ");
-                write_decimal(out, u64::from(response.status.0), 3);
-                out.push(b' ');
-                out.extend_from_slice(response.status.reason().as_bytes());
-                out.extend_from_slice(b"\r\n");
-            }
-        }
-        // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
-        // and 4xx responses (and MAY in others).
-        let secs = cfg.wall_clock.map(|clock| clock.unix_secs_at(now));
-        out.extend_from_slice(self.fixed_lines.at(cfg, secs));
-        if let Some(name) = &cfg.server_name {
-            if !self.fixed_lines.server_name_valid {
-                write_field(out, "Server", name.as_bytes());
-            }
-        }
-        let upgrading =
-            response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
-        for (h, known_valid) in response.headers.iter_marked() {
-            if is_managed(h.name, upgrading) {
-                continue;
-            }
-            if known_valid {
-                write_known_field(out, h.name, h.value);
-            } else {
-                write_field(out, h.name, h.value);
-            }
-        }
-        match framing {
-            Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
-            Some((len, false)) => write_content_length(out, len),
-            None => {}
-        }
-        if let Some(c) = connection {
-            write_known_field(out, "Connection", c.as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
+        // The next request is decoded into this one's buffers.
+        self.decoder.release_request();
     }
 
     /// Queues an error response and closes (RFC 9112 §9.6 after a framing error the
@@ -666,7 +656,18 @@ impl ServerConnection {
         );
         let body = page.body.as_bytes().unwrap_or_default();
         let len = body.len() as u64;
-        self.write_head(now, &page, Some((len, false)), Some("close"));
+        let cfg = &self.server.config;
+        let framing = Some((len, false));
+        let out = &mut self.out;
+        write_head(
+            out,
+            &mut self.fixed_lines,
+            cfg,
+            now,
+            &page,
+            framing,
+            Some("close"),
+        );
         self.out.extend_from_slice(body);
         self.closing = true;
         self.head_started = None;
@@ -679,7 +680,7 @@ impl ServerConnection {
             body_bytes: len,
             duration: Duration::ZERO,
         };
-        self.push_access(entry, started, now);
+        push_access(&mut self.access, entry, started, now);
     }
 
     /// Pulls streamed body bytes into the output while it is below the high water (a
@@ -728,7 +729,7 @@ impl ServerConnection {
                 let Some(done) = self.stream.take() else {
                     return;
                 };
-                self.push_access(done.log, done.started, now);
+                push_access(&mut self.access, done.log, done.started, now);
                 return;
             }
             if active.chunked {
@@ -771,14 +772,101 @@ impl ServerConnection {
             });
         }
     }
+}
 
-    fn push_access(&mut self, mut entry: AccessLogEntry, started: Instant, now: Instant) {
-        entry.duration = now - started;
-        log::info!(target: "tundra_http::access", "{entry}");
-        if self.access.len() >= MAX_EVENTS {
-            self.access.pop_front();
+/// The access-log entry for `request` answered with `status` and `body_bytes` of
+/// content (its duration is set when it is queued).
+#[inline]
+fn access_entry(request: &Request, status: StatusCode, body_bytes: u64) -> AccessLogEntry {
+    AccessLogEntry {
+        method: Some(request.method.clone()),
+        target: Some(LoggedTarget::new(&request.target)),
+        version: Some(request.version),
+        status,
+        body_bytes,
+        duration: Duration::ZERO,
+    }
+}
+
+/// Logs a completed response and queues its access-log event (the oldest is dropped
+/// beyond [`MAX_EVENTS`]). A function of the queue alone, so it can run while the
+/// request is still borrowed from the decoder.
+#[inline]
+fn push_access(
+    access: &mut VecDeque<AccessLogEntry>,
+    mut entry: AccessLogEntry,
+    started: Instant,
+    now: Instant,
+) {
+    entry.duration = now - started;
+    log::info!(target: "tundra_http::access", "{entry}");
+    if access.len() >= MAX_EVENTS {
+        access.pop_front();
+    }
+    access.push_back(entry);
+}
+
+/// Writes a status line and fields into `out`. `framing` is `Some((len, chunked))`:
+/// chunked announces `Transfer-Encoding: chunked`, otherwise `Content-Length: len`.
+/// A function of the parts it writes with, so it can run while the request is still
+/// borrowed from the decoder.
+///
+/// Every field goes through [`write_field`]'s check except those valid by
+/// construction: our own literals, digits and date, the `Server` name checked when
+/// the connection was made, and [`crate::headers::KnownField`]s.
+fn write_head(
+    out: &mut Vec<u8>,
+    fixed_lines: &mut FixedLines,
+    cfg: &ServerConfig,
+    now: Instant,
+    response: &Response,
+    framing: Option<(u64, bool)>,
+    connection: Option<&'static str>,
+) {
+    // RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
+    // and 4xx responses (and MAY in others).
+    let secs = cfg.wall_clock.map(|clock| clock.unix_secs_at(now));
+    out.extend_from_slice(fixed_lines.head_start(cfg, response.status, secs));
+    if let Some(name) = &cfg.server_name {
+        if !fixed_lines.server_name_valid {
+            write_field(out, "Server", name.as_bytes());
         }
-        self.access.push_back(entry);
+    }
+    let upgrading =
+        response.upgrade.is_some() || response.status == StatusCode::SWITCHING_PROTOCOLS;
+    for (h, known_line) in response.headers.iter_marked() {
+        if is_managed(h.name, upgrading) {
+            continue;
+        }
+        match known_line {
+            Some(line) => out.extend_from_slice(line),
+            None => write_field(out, h.name, h.value),
+        }
+    }
+    match framing {
+        Some((_, true)) => write_known_field(out, "Transfer-Encoding", b"chunked"),
+        Some((len, false)) => write_content_length(out, len),
+        None => {}
+    }
+    if let Some(c) = connection {
+        write_known_field(out, "Connection", c.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends the status line of `status`. RFC 9110 §2.5: a server sends the highest
+/// version it conforms to, 1.1. Written without `format!`: this runs once per response
+/// (docs/performance.md).
+fn write_status_line(out: &mut Vec<u8>, status: StatusCode) {
+    match status.status_line() {
+        Some(line) => out.extend_from_slice(line.as_bytes()),
+        None => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            write_decimal(out, u64::from(status.0), 3);
+            out.push(b' ');
+            out.extend_from_slice(status.reason().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
     }
 }
 
@@ -884,6 +972,46 @@ mod tests {
             head("08:49:37")
         );
         assert_eq!(head_at(&mut c, Instant::from_secs(61)), head("08:50:37"));
+    }
+
+    /// The cached head start follows the status too: responses with different
+    /// statuses in the same second each get their own status line before the same
+    /// Date and Server lines, including a code without a registered reason.
+    #[test]
+    fn head_start_follows_the_status_within_a_second() {
+        let server = Arc::new(Server {
+            config: ServerConfig {
+                server_name: Some("t".into()),
+                wall_clock: Some(WallClock {
+                    at: Instant::ZERO,
+                    unix_secs: 784_111_776,
+                }),
+                ..ServerConfig::default()
+            },
+            router: Router::new()
+                .get("/", |_, _| Response::text(StatusCode::OK, "x"))
+                .get("/odd", |_, _| Response::text(StatusCode(299), "x")),
+        });
+        let mut c = ServerConnection::new(server, Instant::ZERO);
+        let mut head = |path: &str| {
+            let request = format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n");
+            c.on_bytes(Instant::ZERO, request.as_bytes());
+            let out = String::from_utf8(c.poll_transmit(Instant::ZERO).unwrap().to_vec());
+            c.consume(out.as_ref().unwrap().len());
+            let out = out.unwrap();
+            out.split("\r\nContent-Type").next().unwrap().to_owned()
+        };
+        let fixed = "\r\nDate: Sun, 06 Nov 1994 08:49:36 GMT\r\nServer: t";
+        for (path, status) in [
+            ("/", "200 OK"),
+            ("/nope", "404 Not Found"),
+            ("/", "200 OK"),
+            ("/odd", "299 "),
+            ("/odd", "299 "),
+            ("/", "200 OK"),
+        ] {
+            assert_eq!(head(path), format!("HTTP/1.1 {status}{fixed}"), "{path}");
+        }
     }
 
     /// Without a clock no Date is sent; a Server name that is not a clean field value
