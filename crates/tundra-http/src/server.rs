@@ -938,12 +938,10 @@ mod tests {
         out.split("\r\n\r\n").next().unwrap().to_owned()
     }
 
-    /// The Date and Server lines are kept as ready bytes, but the Date follows the
-    /// clock: the same second gives the same text, the next second new text, exactly
-    /// at the boundary.
-    #[test]
-    fn date_line_follows_the_clock_across_second_boundaries() {
-        let server = Arc::new(Server {
+    /// A server named "t" whose wall clock reads Sun, 06 Nov 1994 08:49:36 GMT at
+    /// time zero, with `router`.
+    fn clocked_server(router: Router) -> Arc<Server> {
+        Arc::new(Server {
             config: ServerConfig {
                 server_name: Some("t".into()),
                 wall_clock: Some(WallClock {
@@ -952,8 +950,17 @@ mod tests {
                 }),
                 ..ServerConfig::default()
             },
-            router: Router::new().get("/", |_, _| Response::text(StatusCode::OK, "x")),
-        });
+            router,
+        })
+    }
+
+    /// The Date and Server lines are kept as ready bytes, but the Date follows the
+    /// clock: the same second gives the same text, the next second new text, exactly
+    /// at the boundary.
+    #[test]
+    fn date_line_follows_the_clock_across_second_boundaries() {
+        let server =
+            clocked_server(Router::new().get("/", |_, _| Response::text(StatusCode::OK, "x")));
         let mut c = ServerConnection::new(server, Instant::ZERO);
         let head = |secs: &str| {
             format!(
@@ -979,19 +986,11 @@ mod tests {
     /// Date and Server lines, including a code without a registered reason.
     #[test]
     fn head_start_follows_the_status_within_a_second() {
-        let server = Arc::new(Server {
-            config: ServerConfig {
-                server_name: Some("t".into()),
-                wall_clock: Some(WallClock {
-                    at: Instant::ZERO,
-                    unix_secs: 784_111_776,
-                }),
-                ..ServerConfig::default()
-            },
-            router: Router::new()
+        let server = clocked_server(
+            Router::new()
                 .get("/", |_, _| Response::text(StatusCode::OK, "x"))
                 .get("/odd", |_, _| Response::text(StatusCode(299), "x")),
-        });
+        );
         let mut c = ServerConnection::new(server, Instant::ZERO);
         let mut head = |path: &str| {
             let request = format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n");
