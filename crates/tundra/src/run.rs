@@ -75,6 +75,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, SetupError> {
             let _ = session.flush();
             next_flush = now + PCAP_FLUSH_INTERVAL;
         }
+        if session.unfinished() {
+            // Stopped at the round limit with work moving: go on before waiting.
+            return Ok(Next::Wait(Some(now)));
+        }
         let flush_at = recording.then_some(next_flush);
         let deadline = [session.poll_at(), flush_at].into_iter().flatten().min();
         Ok(Next::Wait(deadline))

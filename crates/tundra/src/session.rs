@@ -204,6 +204,8 @@ pub struct Session {
     /// The rounds of the current turn, kept between turns so that a turn allocates
     /// nothing (their `rx` and `tx` lists are cleared, not freed).
     rounds: Vec<Round>,
+    /// The last turn stopped at [`MAX_ROUNDS_PER_TURN`] with work still moving.
+    unfinished: bool,
 }
 
 /// A turn as written to the timeline, borrowing the session's rounds: serializes
@@ -241,6 +243,7 @@ impl Session {
             records: 0,
             buf: vec![0; 65_536 + 14],
             rounds: Vec::new(),
+            unfinished: false,
         })
     }
 
@@ -275,6 +278,7 @@ impl Session {
         let mut buf = std::mem::take(&mut self.buf);
         let mut rounds = std::mem::take(&mut self.rounds);
         let mut used = 0;
+        self.unfinished = true;
         // The TCP segments of this turn go to `dev`: leave their checksums to it if
         // it completes them (a TUN device with offloads).
         self.iface
@@ -305,6 +309,7 @@ impl Session {
             let worked = self.services.poll(now, &mut self.iface);
             any |= moved || worked;
             if !moved && !worked {
+                self.unfinished = false;
                 break;
             }
         }
@@ -334,6 +339,14 @@ impl Session {
             sent = true;
         }
         sent
+    }
+
+    /// True if the last [`Session::turn`] ran out of rounds while frames or services
+    /// were still moving: what the services last wrote may not have gone out, and no
+    /// frame or timer is bound to come and say so. The driver turns again at once
+    /// instead of waiting.
+    pub fn unfinished(&self) -> bool {
+        self.unfinished
     }
 
     /// When the interface or a service next has timer work.
@@ -414,6 +427,60 @@ mod tests {
             ),
             (None, None, None)
         );
+    }
+
+    /// A device with a frame waiting at every other read: each round of a turn reads
+    /// one, so a turn only ends at the round limit.
+    struct Trickle {
+        reads: usize,
+        frames: usize,
+    }
+
+    impl Device for Trickle {
+        fn medium(&self) -> tundra_stack::Medium {
+            tundra_stack::Medium::Ip
+        }
+        fn mtu(&self) -> usize {
+            1500
+        }
+        fn receive(&mut self, _now: Instant, buf: &mut [u8]) -> Option<usize> {
+            self.reads += 1;
+            if self.frames == 0 || self.reads.is_multiple_of(2) {
+                return None;
+            }
+            self.frames -= 1;
+            // Not IPv4: counted and dropped, but it moved.
+            buf[0] = 0x00;
+            Some(1)
+        }
+        fn transmit(&mut self, _now: Instant, _frame: &[u8]) {}
+    }
+
+    /// A turn cut short by the round limit says so, and the next one that runs out
+    /// of work does not: the driver must not sleep on a turn that stopped early.
+    #[test]
+    fn a_turn_cut_at_the_round_limit_is_unfinished() {
+        let mut session = Session::new(&StackParams {
+            medium: "ip".to_string(),
+            ..params()
+        })
+        .unwrap();
+        let mut dev = Trickle {
+            reads: 0,
+            frames: 10 * MAX_ROUNDS_PER_TURN,
+        };
+        assert!(session.turn(Instant::ZERO, &mut dev));
+        assert!(
+            session.unfinished(),
+            "{} rounds, still moving",
+            MAX_ROUNDS_PER_TURN
+        );
+        let mut quiet = Trickle {
+            reads: 0,
+            frames: 1,
+        };
+        session.turn(Instant::ZERO, &mut quiet);
+        assert!(!session.unfinished());
     }
 
     /// Empty rounds are written as `{}`, so idle turns cost a few bytes.
