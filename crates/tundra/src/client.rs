@@ -94,6 +94,8 @@ pub fn run(
                 }
             }
         };
+        // Whether the rounds ran out of work (rather than out of rounds).
+        let mut settled = false;
         for _ in 0..ROUNDS_PER_TURN {
             let moved = iface.poll_device(now, dev);
             let Some(conn) = iface.tcp().connection_mut(h) else {
@@ -144,12 +146,18 @@ pub fn run(
                 }
             }
             if !moved && !worked {
+                settled = true;
                 break;
             }
         }
         if now >= deadline {
             outcome.failure = Some(format!("timed out after {timeout_secs:.1} s"));
             return Ok(Next::Exit);
+        }
+        if !settled {
+            // Out of rounds with work still moving (what the application last wrote
+            // may not have gone out, and no frame may come to wake us): go on at once.
+            return Ok(Next::Wait(Some(now)));
         }
         let app_at = if done { None } else { app.poll_at() };
         let next = [iface.poll_at(), Some(deadline), app_at]
