@@ -68,15 +68,12 @@ impl Segment {
     /// The segment's headers if `frame` is an unfragmented IPv4 packet without options
     /// carrying a TCP segment with data and only ACK/PSH/FIN set.
     fn parse(frame: &[u8]) -> Option<Segment> {
-        let ip = frame.get(..IPV4_HEADER_LEN)?;
-        // Version 4, IHL 5 (no options), TCP, DF only (no MF, offset 0).
-        if ip[0] != 0x45 || ip[9] != 6 || ip[6] & 0x3f != 0 || ip[7] != 0 {
+        // A whole IPv4 packet (no MF, offset 0) carrying TCP, without IP options.
+        if tcp_in_ipv4(frame)? != IPV4_HEADER_LEN {
             return None;
         }
-        if usize::from(u16::from_be_bytes([ip[2], ip[3]])) != frame.len() {
-            return None;
-        }
-        let tcp = frame.get(IPV4_HEADER_LEN..IPV4_HEADER_LEN + 20)?;
+        let ip = &frame[..IPV4_HEADER_LEN];
+        let tcp = &frame[IPV4_HEADER_LEN..IPV4_HEADER_LEN + 20];
         let doff = usize::from(tcp[12] >> 4) * 4;
         let hdr_len = IPV4_HEADER_LEN + doff;
         // Reserved bits clear, and no flags beyond ACK|PSH|FIN (URG, ECE, CWR, SYN,
@@ -209,18 +206,16 @@ impl TsoBatch {
         self.segments = 0;
         if !joined {
             // The stack left the pseudo-header sum (the device offloads checksums).
-            self.buf[..VNET_HDR_LEN].copy_from_slice(&partial_tcp_header(IPV4_HEADER_LEN));
+            self.buf[..VNET_HDR_LEN].copy_from_slice(&partial_tcp_hdr(IPV4_HEADER_LEN).to_bytes());
             return Some(&self.buf);
         }
         let ip_len = self.buf.len() - VNET_HDR_LEN;
         let tcp_len = ip_len - IPV4_HEADER_LEN;
         let hdr = VirtioNetHdr {
-            flags: F_NEEDS_CSUM,
             gso_type: GSO_TCPV4,
             hdr_len: self.hdr_len as u16,
             gso_size: self.seg_size as u16,
-            csum_start: IPV4_HEADER_LEN as u16,
-            csum_offset: TCP_CHECKSUM_OFFSET,
+            ..partial_tcp_hdr(IPV4_HEADER_LEN)
         };
         self.buf[..VNET_HDR_LEN].copy_from_slice(&hdr.to_bytes());
         let packet = &mut self.buf[VNET_HDR_LEN..];
@@ -321,21 +316,20 @@ pub(crate) fn complete_checksum(frame: &mut [u8], hdr: &VirtioNetHdr) -> Result<
 /// The `virtio_net_hdr` of a lone TCP segment whose checksum field holds the
 /// pseudo-header sum (the stack's `ChecksumFill::PseudoHeader`): the kernel completes
 /// it from `ip_header_len`, the start of the TCP header, like a NIC would.
-pub(crate) fn partial_tcp_header(ip_header_len: usize) -> [u8; VNET_HDR_LEN] {
+pub(crate) fn partial_tcp_hdr(ip_header_len: usize) -> VirtioNetHdr {
     VirtioNetHdr {
         flags: F_NEEDS_CSUM,
         csum_start: ip_header_len as u16,
         csum_offset: TCP_CHECKSUM_OFFSET,
         ..VirtioNetHdr::default()
     }
-    .to_bytes()
 }
 
 /// The virtio header of a frame written alone: TCP (whose checksum field holds the
 /// pseudo-header sum: the device offloads checksums) asks the kernel to complete it;
 /// anything else carries complete checksums and an all-zero header.
 pub(crate) fn tx_header(frame: &[u8]) -> [u8; VNET_HDR_LEN] {
-    tcp_in_ipv4(frame).map_or([0; VNET_HDR_LEN], partial_tcp_header)
+    tcp_in_ipv4(frame).map_or([0; VNET_HDR_LEN], |ihl| partial_tcp_hdr(ihl).to_bytes())
 }
 
 /// The IPv4 header length of `frame` if it is a whole (unfragmented) IPv4 packet
@@ -364,12 +358,10 @@ pub(crate) fn is_partial_tcp(frame: &[u8], hdr: &VirtioNetHdr) -> bool {
 /// sum (what the kernel hands over partial, and what the stack leaves for a device
 /// that offloads checksums): what a NIC would write. Anything else is left alone.
 pub(crate) fn complete_tcp_checksum(frame: &mut [u8]) {
-    let Some(ihl) = tcp_in_ipv4(frame) else {
-        return;
-    };
-    let field = ihl + usize::from(TCP_CHECKSUM_OFFSET);
-    let sum = !tundra_ip::checksum::data(&frame[ihl..]);
-    frame[field..field + 2].copy_from_slice(&sum.to_be_bytes());
+    if let Some(ihl) = tcp_in_ipv4(frame) {
+        // Cannot fail: `tcp_in_ipv4` saw the whole TCP header, checksum field included.
+        let _ = complete_checksum(frame, &partial_tcp_hdr(ihl));
+    }
 }
 
 /// A TCP super-segment the kernel handed over (`VIRTIO_NET_HDR_GSO_TCPV4`, after
@@ -479,7 +471,7 @@ impl GsoSplitter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tundra_ip::checksum;
 
@@ -487,7 +479,7 @@ mod tests {
     const DST: [u8; 4] = [10, 0, 0, 1];
 
     /// An IPv4/TCP frame as the stack sends it: DF, a timestamp option, both checksums.
-    fn segment(ident: u16, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    pub(crate) fn segment(ident: u16, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
         let mut f = vec![
             0x45, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
         ];
@@ -518,7 +510,7 @@ mod tests {
 
     /// `frame` as the stack hands it to a device that offloads checksums: the TCP
     /// checksum field holds the pseudo-header sum.
-    fn partial(frame: &[u8]) -> Vec<u8> {
+    pub(crate) fn partial(frame: &[u8]) -> Vec<u8> {
         let mut f = frame.to_vec();
         let pseudo = checksum::pseudo_header(
             SRC.into(),

@@ -292,35 +292,14 @@ mod tests {
         }
     }
 
-    /// An IPv4/TCP frame 10.0.0.2:80 > 10.0.0.1:40000 with "hi": with its checksum
-    /// complete, and with only the pseudo-header sum in the field.
-    fn tcp_frame() -> (Vec<u8>, Vec<u8>) {
-        use tundra_ip::checksum;
-        let mut f = vec![
-            0x45, 0, 0, 42, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1,
-        ];
-        let ip_sum = !checksum::data(&f);
-        f[10..12].copy_from_slice(&ip_sum.to_be_bytes());
-        f.extend_from_slice(&[0, 80, 0x9c, 0x40, 0, 0, 0, 1, 0, 0, 0, 2, 0x50, 0x18, 1, 0]);
-        f.extend_from_slice(&[0, 0, 0, 0, b'h', b'i']);
-        let pseudo = checksum::pseudo_header(
-            [10, 0, 0, 2].into(),
-            [10, 0, 0, 1].into(),
-            tundra_ip::IpProtocol::Tcp,
-            22,
-        );
-        let mut partial = f.clone();
-        partial[36..38].copy_from_slice(&pseudo.to_be_bytes());
-        let sum = !checksum::combine(&[pseudo, checksum::data(&f[20..])]);
-        f[36..38].copy_from_slice(&sum.to_be_bytes());
-        (f, partial)
-    }
-
     /// With checksum offload the capture still holds complete checksums (as on a
     /// wire), while the device and the stack get the partial frames untouched.
     #[test]
     fn records_offloaded_checksums_completed() {
-        let (whole, partial) = tcp_frame();
+        // A data segment as on a wire, and as the stack leaves it for an offloading
+        // device (the offload tests' frames).
+        let whole = crate::offload::tests::segment(1, 7, 0x18 /* ACK, PSH */, b"hi");
+        let partial = crate::offload::tests::partial(&whole);
         let base = std::time::Duration::from_secs(1_700_000_000);
         let mut tap = PcapTap::new(Offloading(vec![]), Vec::new(), base).unwrap();
         assert!(tap.tx_checksum_offload());
