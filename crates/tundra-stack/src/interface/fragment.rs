@@ -88,9 +88,7 @@ impl Interface {
         if IPV4_HEADER_LEN + payload_len > 65_535 {
             return Err(SendError::TooLong);
         }
-        let next_hop = self.next_hop(dst).inspect_err(|_| {
-            self.counters.ip_no_route += 1;
-        })?;
+        let next_hop = self.route(dst)?;
         self.ip_ident = self.ip_ident.wrapping_add(1);
         let repr = Ipv4Repr {
             src_addr: self.address(),

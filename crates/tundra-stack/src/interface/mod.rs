@@ -269,13 +269,19 @@ impl Interface {
         if IPV4_HEADER_LEN + payload_len > self.mtu.min(65_535) {
             return Err(SendError::TooLong);
         }
-        self.next_hop(dst).inspect_err(|_| {
-            self.counters.ip_no_route += 1;
-        })?;
+        let next_hop = self.route(dst)?;
         let head = self.ip_headroom();
         let mut frame = self.take_frame(head + payload_len);
         fill(&mut frame[head..]);
-        self.send_ip_frame(now, dst, protocol, frame)
+        self.send_ip_frame(now, dst, next_hop, protocol, frame)
+    }
+
+    /// The next hop for `dst` ([`Interface::next_hop`]), counting a datagram that has
+    /// none.
+    pub(super) fn route(&mut self, dst: Ipv4Addr) -> Result<Ipv4Addr, SendError> {
+        self.next_hop(dst).inspect_err(|_| {
+            self.counters.ip_no_route += 1;
+        })
     }
 
     /// The bytes in front of an IP payload in a frame: the link header (none on a TUN
@@ -285,12 +291,13 @@ impl Interface {
     }
 
     /// [`Interface::send_ip`] for a frame whose payload is already in place, behind
-    /// [`Interface::ip_headroom`] bytes: writes the IPv4 header (DF set) in front of it
-    /// and queues it for the next hop.
+    /// [`Interface::ip_headroom`] bytes, routed ([`Interface::route`]) to `next_hop`:
+    /// writes the IPv4 header (DF set) in front of it and queues it for the next hop.
     pub(super) fn send_ip_frame(
         &mut self,
         now: Instant,
         dst: Ipv4Addr,
+        next_hop: Ipv4Addr,
         protocol: IpProtocol,
         mut frame: Vec<u8>,
     ) -> Result<(), SendError> {
@@ -299,9 +306,6 @@ impl Interface {
         if frame.len() < head || IPV4_HEADER_LEN + payload_len > self.mtu.min(65_535) {
             return Err(SendError::TooLong);
         }
-        let next_hop = self.next_hop(dst).inspect_err(|_| {
-            self.counters.ip_no_route += 1;
-        })?;
         self.ip_ident = self.ip_ident.wrapping_add(1);
         let repr = Ipv4Repr {
             src_addr: self.address(),

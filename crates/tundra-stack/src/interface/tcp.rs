@@ -95,7 +95,10 @@ impl Interface {
         });
         self.spare = spare;
         for (dst, frame) in out.frames.drain(..) {
-            if let Err(e) = self.send_ip_frame(now, dst, IpProtocol::Tcp, frame) {
+            let sent = self
+                .route(dst)
+                .and_then(|hop| self.send_ip_frame(now, dst, hop, IpProtocol::Tcp, frame));
+            if let Err(e) = sent {
                 // Lost like on a wire; TCP retransmits.
                 log::debug!("tcp: segment to {dst} not sent: {e}");
             }
