@@ -7,7 +7,9 @@
   bench_tool.py ping FILE                               median/min/max RTT of ping output
   bench_tool.py wrk FILE                                requests/s and errors of wrk output
   bench_tool.py record RAW ROW TARGET RUN MTU JSON KEY SCALE [NOTE]   append a raw record
-  bench_tool.py report RAW.jsonl OUT.json               the table: medians, min-max, ratios
+  bench_tool.py report RAW.jsonl... OUT.json            the table: medians, min-max, ratios
+                                                        and each T/smoltcp ratio's 95% interval;
+                                                        several raw files pool their runs
 
 Bulk transfers count bytes (download checks the exact count); they do not hash: the
 end-to-end tests prove the bytes, this measures speed. `--pid` reads utime+stime of
@@ -17,6 +19,7 @@ Every transfer has a deadline (--timeout, default 120 s) and fails rather than h
 """
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -192,6 +195,47 @@ def stats(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
+# The ratio of two medians from a handful of runs on a shared VM moves by +-10-15% run to
+# run, so a table's 0.94x or 1.02x alone cannot say "missed" or "met". A percentile
+# bootstrap does: resample each side's runs with replacement, take the ratio of the
+# resampled medians, many times; the middle 95% of those ratios is the interval. A fixed
+# seed keeps a report reproducible from its raw file.
+BOOTSTRAP_ROUNDS = 4000
+BOOTSTRAP_SEED = 8
+
+
+def ratio_interval(a, b):
+    """The 95% bootstrap interval of median(a) / median(b), or None with fewer than two
+    runs on either side (one run has no spread to resample)."""
+    a = [v for v in a if v is not None]
+    b = [v for v in b if v is not None]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    rng = random.Random(BOOTSTRAP_SEED)
+    ratios = []
+    for _ in range(BOOTSTRAP_ROUNDS):
+        mb = statistics.median(rng.choices(b, k=len(b)))
+        if mb:
+            ratios.append(statistics.median(rng.choices(a, k=len(a))) / mb)
+    if not ratios:
+        return None
+    ratios.sort()
+    return [ratios[int(0.025 * (len(ratios) - 1))], ratios[int(0.975 * (len(ratios) - 1))]]
+
+
+def verdict(interval, better):
+    """Where the interval lies against 1.0x, read in the row's good direction: "ahead",
+    "behind", or "tied" (the interval holds 1.0x: the runs cannot tell the stacks apart)."""
+    if interval is None:
+        return None
+    lo, hi = interval
+    if lo > 1.0:
+        return "ahead" if better == "higher" else "behind"
+    if hi < 1.0:
+        return "behind" if better == "higher" else "ahead"
+    return "tied"
+
+
 def fmt(v):
     if v is None:
         return "-"
@@ -202,9 +246,12 @@ def fmt(v):
     return f"{v:.2f}"
 
 
-def report(raw_path, out_path):
-    records = [json.loads(line) for line in open(raw_path) if line.strip()]
-    meta = records[0] if records and records[0].get("meta") else {}
+def report(raw_paths, out_path):
+    records = [json.loads(line) for path in raw_paths for line in open(path) if line.strip()]
+    metas = [r for r in records if r.get("meta")]
+    meta = dict(metas[0]) if metas else {}
+    if len(raw_paths) > 1:
+        meta["pooled_from"] = list(raw_paths)
     records = [r for r in records if not r.get("meta")]
     table = []
     for key, label, unit, better in ROWS:
@@ -224,8 +271,14 @@ def report(raw_path, out_path):
                 return None
             return a["median"] / b["median"]
 
+        def values(target):
+            return [r.get("value") for r in row["runs"][target]]
+
         row["tundra_over_smoltcp"] = ratio(t, s)
         row["tundra_over_kernel"] = ratio(t, k)
+        row["tundra_over_smoltcp_ci95"] = ratio_interval(values("tundra"), values("smoltcp"))
+        row["tundra_over_kernel_ci95"] = ratio_interval(values("tundra"), values("kernel"))
+        row["vs_smoltcp"] = verdict(row["tundra_over_smoltcp_ci95"], better)
         row["errors"] = {x: sum(r.get("errors", 0) or 0 for r in row["runs"][x]) for x in TARGETS}
         table.append(row)
     out = {"meta": meta, "rows": table}
@@ -237,13 +290,20 @@ def report(raw_path, out_path):
             return "-"
         return f"{fmt(st['median'])} [{fmt(st['min'])}-{fmt(st['max'])}]"
 
-    head = ["workload", "unit", "Tundra", "smoltcp", "kernel", "T/smoltcp", "T/kernel"]
+    def interval(row):
+        ci = row["tundra_over_smoltcp_ci95"]
+        if not ci:
+            return "-"
+        return f"{fmt(ci[0])}-{fmt(ci[1])} {row['vs_smoltcp']}"
+
+    head = ["workload", "unit", "Tundra", "smoltcp", "kernel", "T/smoltcp", "95% CI", "T/kernel"]
     lines = [head]
     for row in table:
         lines.append([
             row["label"], row["unit"],
             cell(row["stats"]["tundra"]), cell(row["stats"]["smoltcp"]), cell(row["stats"]["kernel"]),
             fmt(row["tundra_over_smoltcp"]) + ("x" if row["tundra_over_smoltcp"] else ""),
+            interval(row),
             fmt(row["tundra_over_kernel"]) + ("x" if row["tundra_over_kernel"] else ""),
         ])
     widths = [max(len(l[i]) for l in lines) for i in range(len(head))]
@@ -260,7 +320,13 @@ def report(raw_path, out_path):
     loads = [r["load"][0] for r in records if r.get("load")]
     if loads:
         print(f"load average (1 min) during runs: {min(loads):.2f}-{max(loads):.2f}, median {statistics.median(loads):.2f}")
-    print(f"median [min-max] of {meta.get('runs', '?')} runs each; JSON: {out_path}")
+    if len(raw_paths) > 1:
+        runs = max((st["n"] for row in table for st in row["stats"].values() if st), default=0)
+        print(f"median [min-max] of up to {runs} runs each, pooled from {len(raw_paths)} raw files; JSON: {out_path}")
+    else:
+        print(f"median [min-max] of {meta.get('runs', '?')} runs each; JSON: {out_path}")
+    print("95% CI: bootstrap interval of the T/smoltcp ratio; tied = it holds 1.0x, "
+          "ahead/behind = Tundra better/worse beyond the run-to-run noise")
 
 
 def record(raw, row, target, run, mtu, measurement, key, scale, note):
@@ -307,7 +373,9 @@ def main():
     elif cmd == "wrk":
         r = parse_wrk(args[0])
     elif cmd == "report":
-        report(args[0], args[1])
+        if len(args) < 2:
+            sys.exit("usage: bench_tool.py report RAW.jsonl... OUT.json")
+        report(args[:-1], args[-1])
         return
     else:
         sys.exit(f"bench_tool.py: unknown command {cmd}")

@@ -118,7 +118,10 @@ fn quick_bench_measures_every_row_for_every_stack() {
         }
     }
     // Ratios are computed wherever both sides were measured.
-    let upload = &rows[1];
+    let upload = rows
+        .iter()
+        .find(|r| r["key"] == "upload@1500")
+        .expect("the upload row");
     assert!(upload["tundra_over_smoltcp"]
         .as_f64()
         .is_some_and(|r| r > 0.0));
