@@ -230,7 +230,7 @@ fn the_live_snapshot_is_copied_once_per_instant_and_lists_new_connections() {
     );
 
     // The next instant: a fresh copy.
-    pair.now = pair.now + Duration::from_millis(1);
+    pair.now += Duration::from_millis(1);
     let later = get_stats(&mut pair, a);
     assert_eq!(counter(&later, "responses"), 3);
 }
