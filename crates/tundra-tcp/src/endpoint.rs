@@ -241,6 +241,9 @@ struct Entry {
 #[derive(Debug)]
 struct Slot {
     generation: u32,
+    /// Moves whenever the endpoint touches the slot's connection: see
+    /// [`Endpoint::version`].
+    version: u64,
     entry: Option<Entry>,
 }
 
@@ -535,6 +538,18 @@ impl Endpoint {
         slot.entry.as_ref().map(|e| &e.conn)
     }
 
+    /// A number that moves whenever the endpoint touches the connection behind `handle`
+    /// (a segment or ICMP error for it, a timer, a call through
+    /// [`Endpoint::connection_mut`], a poll that transmits for it); `None` once the
+    /// handle is stale. Nothing about a connection changes without the number moving,
+    /// so an application with many idle connections can skip, in O(1) and without
+    /// reading the connection, every one whose number is the same as when it last
+    /// found it idle (the web server does, with a hundred keep-alive clients).
+    pub fn version(&self, handle: ConnHandle) -> Option<u64> {
+        let slot = self.slots.get(handle.index as usize)?;
+        (slot.generation == handle.generation && slot.entry.is_some()).then_some(slot.version)
+    }
+
     /// The connection behind `handle`, to call `send`, `recv`, `shutdown`, `close`,
     /// `abort` or `poll_event` on.
     ///
@@ -676,6 +691,7 @@ impl Endpoint {
             None => {
                 self.slots.push(Slot {
                     generation: 0,
+                    version: 0,
                     entry: None,
                 });
                 self.slots.len() - 1
@@ -1187,8 +1203,10 @@ impl Endpoint {
         self.schedule.take_ready(&mut batch);
         for &i in &batch {
             let i = i as usize;
-            let generation = self.slots[i].generation;
-            let Some(entry) = self.slots[i].entry.as_mut() else {
+            let slot = &mut self.slots[i];
+            let generation = slot.generation;
+            slot.version = slot.version.wrapping_add(1);
+            let Some(entry) = slot.entry.as_mut() else {
                 continue;
             };
             entry.ready = false;
@@ -1215,7 +1233,9 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.wake_due(now);
         for i in self.schedule.ready() {
-            if let Some(entry) = self.slots[i as usize].entry.as_mut() {
+            let slot = &mut self.slots[i as usize];
+            slot.version = slot.version.wrapping_add(1);
+            if let Some(entry) = slot.entry.as_mut() {
                 entry.conn.handle_timeout(now);
             }
         }
@@ -1240,7 +1260,12 @@ impl Endpoint {
     /// changes a connection outside [`Endpoint::poll_transmit`] calls this: see
     /// [`crate::schedule`] for why that matters.
     fn mark_ready(&mut self, index: usize) {
-        if let Some(entry) = self.slots.get_mut(index).and_then(|s| s.entry.as_mut()) {
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        // Even if it is on the list already: the caller may have looked since.
+        slot.version = slot.version.wrapping_add(1);
+        if let Some(entry) = slot.entry.as_mut() {
             if !entry.ready {
                 entry.ready = true;
                 self.schedule.push_ready(index as u32);

@@ -234,3 +234,53 @@ fn the_live_snapshot_is_copied_once_per_instant_and_lists_new_connections() {
     let later = get_stats(&mut pair, a);
     assert_eq!(counter(&later, "responses"), 3);
 }
+
+/// TCP's per-connection version (what lets the web server skip idle connections
+/// without reading them) moves with everything that touches the connection: a segment
+/// in, a call through `connection_mut`, a poll that sends; it stays put while nothing
+/// happens, and is gone with the connection.
+#[test]
+fn a_connections_version_moves_whenever_tcp_touches_it() {
+    let mut pair = http_pair(HttpConfig::default());
+    let h = pair.connect_and_send(b"");
+    let version = |pair: &Pair<HttpService>| pair.client.tcp_ref().version(h);
+    let idle = version(&pair);
+    assert!(idle.is_some());
+    pair.settle();
+    pair.client.poll(pair.now);
+    assert_eq!(version(&pair), idle, "nothing happened, nothing moved");
+
+    // A call through connection_mut (here: the request), then the poll that sends it.
+    let request = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    let conn = pair.client.tcp().connection_mut(h).unwrap();
+    assert_eq!(conn.send(request), Ok(request.len()));
+    let called = version(&pair);
+    assert_ne!(called, idle, "a user call moves it");
+    pair.client.poll(pair.now);
+    let sent = version(&pair);
+    assert_ne!(sent, called, "a poll that looked at it moves it");
+
+    // The response arriving (the server's segments, nothing done on the client).
+    let request_out: Vec<_> = std::iter::from_fn(|| pair.client.dequeue()).collect();
+    for frame in &request_out {
+        pair.server.receive(pair.now, frame);
+    }
+    pair.server.poll(pair.now);
+    pair.service.poll(pair.now, &mut pair.server);
+    pair.server.poll(pair.now);
+    let mut segments = 0;
+    while let Some(frame) = pair.server.dequeue() {
+        pair.client.receive(pair.now, &frame);
+        segments += 1;
+    }
+    assert!(segments > 0, "the server answered");
+    assert_ne!(version(&pair), sent, "a segment in moves it");
+    assert!(pair.client.tcp_ref().connection(h).unwrap().recv_queue() > 0);
+
+    // Closed and gone: the handle has no version any more.
+    pair.settle();
+    pair.read_all(h);
+    pair.client.tcp().close(h);
+    pair.wait(Duration::from_secs(120));
+    assert_eq!(version(&pair), None, "a stale handle");
+}

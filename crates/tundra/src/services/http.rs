@@ -84,6 +84,9 @@ struct Conn {
     waiting: bool,
     /// ... and its timer ([`ServerConnection::poll_at`]).
     deadline: Option<Instant>,
+    /// TCP's [`tundra_tcp::Endpoint::version`] of the connection when it was last
+    /// found quiet: while it stays the same, TCP has had nothing for it since.
+    quiet_at: Option<u64>,
 }
 
 impl Conn {
@@ -95,6 +98,7 @@ impl Conn {
             eof: false,
             waiting: false,
             deadline: None,
+            quiet_at: None,
         };
         conn.note_state();
         conn
@@ -105,6 +109,14 @@ impl Conn {
     fn note_state(&mut self) {
         self.waiting = self.http.is_waiting_for_input() && !self.eof;
         self.deadline = self.http.poll_at();
+        self.quiet_at = None;
+    }
+
+    /// True if the connection was found quiet at TCP version `version` and its HTTP
+    /// timer is not due: nothing can have happened to it since (O(1), without reading
+    /// the TCP connection).
+    fn still_quiet(&self, version: Option<u64>, now: Instant) -> bool {
+        self.quiet_at.is_some() && self.quiet_at == version && self.deadline.is_none_or(|t| now < t)
     }
 }
 
@@ -195,12 +207,21 @@ impl HttpService {
         let mut i = 0;
         while i < self.conns.len() {
             let conn = &self.conns[i];
+            // An idle keep-alive connection with nothing new from TCP: serving it would
+            // only find that out (with -c100, most of them, every round). Known quiet
+            // by its TCP version alone if nothing touched it since it was last found
+            // quiet; else looked at without `connection_mut`, which would put it on
+            // TCP's ready list for nothing.
+            let version = iface.tcp_ref().version(conn.handle);
+            if conn.still_quiet(version, now) {
+                i += 1;
+                continue;
+            }
             let outcome = match iface.tcp_ref().connection(conn.handle) {
-                // An idle keep-alive connection with nothing new from TCP: serving it
-                // would only find that out (with -c100, most of them, every round).
-                // Looked at without `connection_mut`, which would put it on TCP's
-                // ready list for nothing.
-                Some(tcp) if is_quiet(conn, tcp, now) => Outcome::Quiet,
+                Some(tcp) if is_quiet(conn, tcp, now) => {
+                    self.conns[i].quiet_at = version;
+                    Outcome::Quiet
+                }
                 Some(tcp) => {
                     // Handlers see the counters as of now (see the module doc).
                     let key = (now, self.stats.connections, self.conns.len());
