@@ -7,6 +7,7 @@
   bench_tool.py ping FILE                               median/min/max RTT of ping output
   bench_tool.py wrk FILE                                requests/s and errors of wrk output
   bench_tool.py record RAW ROW TARGET RUN MTU JSON KEY SCALE [NOTE]   append a raw record
+  bench_tool.py paired RAW.jsonl OUT.json               scripts/bench-paired.sh's summary
   bench_tool.py report RAW.jsonl... OUT.json            the table: medians, min-max, ratios
                                                         and each T/smoltcp ratio's 95% interval;
                                                         several raw files pool their runs
@@ -223,17 +224,77 @@ def ratio_interval(a, b):
     return [ratios[int(0.025 * (len(ratios) - 1))], ratios[int(0.975 * (len(ratios) - 1))]]
 
 
-def verdict(interval, better):
-    """Where the interval lies against 1.0x, read in the row's good direction: "ahead",
-    "behind", or "tied" (the interval holds 1.0x: the runs cannot tell the stacks apart)."""
+# Differences smaller than this are called level even when the runs are steady enough
+# to resolve them (connect+close, paced by the client, differs by 0.2% with an interval
+# of +-0.1%): a 1% difference is not a result anybody acts on.
+LEVEL_MARGIN = 0.02
+
+
+def median_interval(values):
+    """The 95% bootstrap interval of the median of `values` (e.g. per-pair ratios), or
+    None with fewer than two values."""
+    values = [v for v in values if v is not None]
+    if len(values) < 2:
+        return None
+    rng = random.Random(BOOTSTRAP_SEED)
+    meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(BOOTSTRAP_ROUNDS))
+    return [meds[int(0.025 * (len(meds) - 1))], meds[int(0.975 * (len(meds) - 1))]]
+
+
+def verdict(interval, better, ratio=None):
+    """Where the interval lies against 1.0x, read in the row's good direction: "ahead" or
+    "behind" when it excludes 1.0x and the ratio is more than LEVEL_MARGIN from it, else
+    "tied" (the runs cannot tell the stacks apart, or the difference is too small)."""
     if interval is None:
         return None
     lo, hi = interval
-    if lo > 1.0:
+    big = ratio is None or abs(ratio - 1.0) > LEVEL_MARGIN
+    if lo > 1.0 and big:
         return "ahead" if better == "higher" else "behind"
-    if hi < 1.0:
+    if hi < 1.0 and big:
         return "behind" if better == "higher" else "ahead"
     return "tied"
+
+
+def paired(raw_path, out_path):
+    """The summary of scripts/bench-paired.sh: per connection count, each side's median,
+    the median of the per-pair ratios Tundra/smoltcp with its 95% bootstrap interval, and
+    in how many pairs Tundra was faster. Pairs ran back to back, so slow phases of the
+    machine hit both sides of a pair alike."""
+    records = [json.loads(line) for line in open(raw_path) if line.strip()]
+    meta = next((r for r in records if r.get("meta")), {})
+    pairs = [r for r in records if not r.get("meta")]
+    rows = []
+    for conns in sorted({r["conns"] for r in pairs}):
+        ps = [r for r in pairs if r["conns"] == conns and r.get("tundra") and r.get("smoltcp")]
+        ratios = [r["tundra"] / r["smoltcp"] for r in ps]
+        row = {
+            "conns": conns,
+            "pairs": len(ps),
+            "tundra": stats([r["tundra"] for r in ps]),
+            "smoltcp": stats([r["smoltcp"] for r in ps]),
+            "ratio_median": statistics.median(ratios) if ratios else None,
+            "ratio_ci95": median_interval(ratios),
+            "tundra_faster": sum(1 for x in ratios if x > 1.0),
+            "errors": sum(r.get("errors", 0) for r in ps),
+        }
+        row["verdict"] = verdict(row["ratio_ci95"], "higher", row["ratio_median"])
+        rows.append(row)
+    with open(out_path, "w") as f:
+        json.dump({"meta": meta, "rows": rows}, f, indent=1)
+    print("| wrk -t1 | pairs | Tundra req/s | smoltcp req/s | T/smoltcp (pair median) | 95% CI | Tundra faster |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        ci = row["ratio_ci95"]
+        ci_text = f"{fmt(ci[0])}-{fmt(ci[1])} {row['verdict']}" if ci else "-"
+        t, s = row["tundra"], row["smoltcp"]
+        print(f"| -c{row['conns']} | {row['pairs']} | {fmt(t['median']) if t else '-'} | "
+              f"{fmt(s['median']) if s else '-'} | {fmt(row['ratio_median'])}x | {ci_text} | "
+              f"{row['tundra_faster']} of {row['pairs']} |")
+    for row in rows:
+        if row["errors"]:
+            print(f"errors: -c{row['conns']}: {row['errors']}")
+    print(f"JSON: {out_path}")
 
 
 def fmt(v):
@@ -278,7 +339,7 @@ def report(raw_paths, out_path):
         row["tundra_over_kernel"] = ratio(t, k)
         row["tundra_over_smoltcp_ci95"] = ratio_interval(values("tundra"), values("smoltcp"))
         row["tundra_over_kernel_ci95"] = ratio_interval(values("tundra"), values("kernel"))
-        row["vs_smoltcp"] = verdict(row["tundra_over_smoltcp_ci95"], better)
+        row["vs_smoltcp"] = verdict(row["tundra_over_smoltcp_ci95"], better, row["tundra_over_smoltcp"])
         row["errors"] = {x: sum(r.get("errors", 0) or 0 for r in row["runs"][x]) for x in TARGETS}
         table.append(row)
     out = {"meta": meta, "rows": table}
@@ -325,8 +386,8 @@ def report(raw_paths, out_path):
         print(f"median [min-max] of up to {runs} runs each, pooled from {len(raw_paths)} raw files; JSON: {out_path}")
     else:
         print(f"median [min-max] of {meta.get('runs', '?')} runs each; JSON: {out_path}")
-    print("95% CI: bootstrap interval of the T/smoltcp ratio; tied = it holds 1.0x, "
-          "ahead/behind = Tundra better/worse beyond the run-to-run noise")
+    print("95% CI: bootstrap interval of the T/smoltcp ratio; ahead/behind = Tundra better/worse "
+          "beyond the run-to-run noise and by over 2%; tied = not")
 
 
 def record(raw, row, target, run, mtu, measurement, key, scale, note):
@@ -372,6 +433,9 @@ def main():
         r = parse_ping(args[0])
     elif cmd == "wrk":
         r = parse_wrk(args[0])
+    elif cmd == "paired":
+        paired(args[0], args[1])
+        return
     elif cmd == "report":
         if len(args) < 2:
             sys.exit("usage: bench_tool.py report RAW.jsonl... OUT.json")

@@ -103,8 +103,23 @@ fn overlapping_runs_are_tied_and_one_run_has_no_interval() {
             ("http_c100", "smoltcp", &[92.0, 108.0, 101.0, 97.0, 103.0]),
             ("http_c10", "tundra", &[100.0]),
             ("http_c10", "smoltcp", &[90.0]),
+            // Steady enough to resolve half a percent, too small to call a result.
+            (
+                "connrate",
+                "tundra",
+                &[1000.0, 1001.0, 999.0, 1000.0, 1000.0],
+            ),
+            (
+                "connrate",
+                "smoltcp",
+                &[1005.0, 1006.0, 1004.0, 1005.0, 1005.0],
+            ),
         ])],
     );
+    let connrate = row(&report, "connrate");
+    let (lo, hi) = interval(connrate);
+    assert!(hi < 1.0, "{lo}-{hi}: the interval excludes 1.0x");
+    assert_eq!(connrate["vs_smoltcp"], "tied", "but 0.5% is level");
     let http = row(&report, "http_c100");
     let (lo, hi) = interval(http);
     assert!(lo < 1.0 && 1.0 < hi, "{lo}-{hi}");
@@ -138,4 +153,60 @@ fn several_raw_files_pool_their_runs() {
         Some(2)
     );
     assert!(table.contains("pooled from 2 raw files"), "{table}");
+}
+
+/// `bench_tool.py paired` (scripts/bench-paired.sh's summary): the median of per-pair
+/// ratios, its interval, and in how many pairs Tundra was faster. Pairs that move
+/// together (a slow minute slows both sides of a pair) still give a tight answer.
+#[test]
+fn paired_bursts_give_the_median_pair_ratio_and_its_interval() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-report-paired");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let mut raw = json!({"meta": true, "pairs": 6}).to_string() + "\n";
+    // The machine's speed drifts from 80k to 130k; Tundra is 5% behind in every pair
+    // at -c100, and level (alternately 1% ahead and behind) at -c10.
+    let speeds = [
+        80_000.0, 130_000.0, 95_000.0, 120_000.0, 85_000.0, 110_000.0,
+    ];
+    for (i, speed) in speeds.iter().enumerate() {
+        let level = if i % 2 == 0 { 1.01 } else { 0.99 };
+        for (conns, tundra) in [(10, speed * level), (100, speed * 0.95)] {
+            let rec = json!({"conns": conns, "pair": i + 1, "tundra": tundra,
+                             "smoltcp": speed, "errors": 0});
+            raw += &(rec.to_string() + "\n");
+        }
+    }
+    let raw_path = dir.join("raw.jsonl");
+    std::fs::write(&raw_path, raw).expect("write raw");
+    let out_path = dir.join("paired.json");
+    let output = Command::new("python3")
+        .arg(tool())
+        .arg("paired")
+        .arg(&raw_path)
+        .arg(&out_path)
+        .output()
+        .expect("run python3 bench_tool.py");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{table}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_path).expect("JSON")).expect("valid");
+    let rows = report["rows"].as_array().expect("rows");
+    let row = |c: u64| rows.iter().find(|r| r["conns"] == c).expect("row");
+
+    let c100 = row(100);
+    assert_eq!(c100["pairs"], 6);
+    assert!((c100["ratio_median"].as_f64().unwrap() - 0.95).abs() < 1e-9);
+    let ci = c100["ratio_ci95"].as_array().unwrap();
+    assert!((ci[0].as_f64().unwrap() - 0.95).abs() < 1e-9, "{ci:?}");
+    assert!((ci[1].as_f64().unwrap() - 0.95).abs() < 1e-9, "{ci:?}");
+    assert_eq!(c100["verdict"], "behind");
+    assert_eq!(c100["tundra_faster"], 0);
+    // Unpaired, the same runs could not tell: medians 102.5k vs 107.9k, ranges overlap.
+    assert!(c100["tundra"]["max"].as_f64() > c100["smoltcp"]["median"].as_f64());
+
+    let c10 = row(10);
+    assert_eq!(c10["verdict"], "tied");
+    assert_eq!(c10["tundra_faster"], 3);
+    assert!(table.contains("| -c100 | 6 |"), "{table}");
 }

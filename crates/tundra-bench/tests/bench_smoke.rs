@@ -129,3 +129,62 @@ fn quick_bench_measures_every_row_for_every_stack() {
         .as_f64()
         .is_some_and(|r| r > 0.0));
 }
+
+/// `scripts/bench-paired.sh` with one short pair: both servers come up side by side,
+/// each answers wrk, and the summary has the pair.
+#[test]
+fn paired_bench_measures_both_servers() {
+    let uid = Command::new("id").arg("-u").output().expect("run id -u");
+    assert_eq!(
+        String::from_utf8_lossy(&uid.stdout).trim(),
+        "0",
+        "the paired bench smoke test needs root (namespaces, TUN devices): sudo scripts/test.sh"
+    );
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-paired-smoke");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let output = Command::new(repo_root().join("scripts/bench-paired.sh"))
+        .args([
+            "--no-build",
+            "--pairs",
+            "1",
+            "--secs",
+            "1",
+            "--conns",
+            "10",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .env("TUNDRA_BIN", tundra_bin())
+        .env("SMOLTCP_BIN", env!("CARGO_BIN_EXE_smoltcp-server"))
+        .output()
+        .expect("run scripts/bench-paired.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "bench-paired.sh failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = std::fs::read_dir(&out_dir)
+        .expect("out dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("paired-2") && n.ends_with(".json"))
+        })
+        .expect("paired-<stamp>.json written");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).expect("read")).expect("valid JSON");
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{stdout}");
+    assert_eq!(rows[0]["conns"], 10);
+    assert_eq!(rows[0]["pairs"], 1);
+    for side in ["tundra", "smoltcp"] {
+        assert!(
+            rows[0][side]["median"].as_f64().is_some_and(|v| v > 0.0),
+            "{side}: {stdout}"
+        );
+    }
+}
