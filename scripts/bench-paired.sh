@@ -54,6 +54,9 @@ for b in "$tundra_bin" "$smoltcp_bin"; do
   [ -x "$b" ] || { echo "bench-paired.sh: $b not built (drop --no-build)" >&2; exit 1; }
 done
 
+# shellcheck source=scripts/bench-common.sh
+. "$here/scripts/bench-common.sh"
+
 mkdir -p "$out"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 raw="$out/paired-raw-$stamp.jsonl"
@@ -63,23 +66,13 @@ id=$$
 declare -A ns=([tundra]=bp-tundra-$id [smoltcp]=bp-smoltcp-$id)
 cleanup() {
   trap - EXIT INT TERM
-  for n in "${ns[@]}"; do
-    # Anything still running in the namespace was started by this script.
-    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    ip netns del "$n" 2>/dev/null || true
-  done
+  drop_ns "${ns[@]}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 for t in tundra smoltcp; do
-  n=${ns[$t]}
-  ip netns add "$n"
-  ip -n "$n" link set lo up
-  ip netns exec "$n" ip tuntap add dev tun0 mode tun
-  ip netns exec "$n" sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
-  ip -n "$n" addr add 10.0.0.1/24 dev tun0
-  ip -n "$n" link set tun0 up
+  tun_ns "${ns[$t]}"
 done
 # The same servers and flags as scripts/bench.sh.
 ip netns exec "${ns[tundra]}" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \

@@ -91,6 +91,8 @@ for b in "$tundra_bin" "$smoltcp_bin" "$kernel_bin"; do
   [ -x "$b" ] || { echo "bench.sh: $b not built (drop --no-build)" >&2; exit 1; }
 done
 tool="$here/scripts/bench_tool.py"
+# shellcheck source=scripts/bench-common.sh
+. "$here/scripts/bench-common.sh"
 
 mkdir -p "$out"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -118,23 +120,14 @@ cleanup() {
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  for ns in "$ns_tundra" "$ns_smoltcp" "$ns_kc" "$ns_ks" "$ns_lt" "$ns_ls"; do
-    # Anything still running in the namespace was started by this script.
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  drop_ns "$ns_tundra" "$ns_smoltcp" "$ns_kc" "$ns_ks" "$ns_lt" "$ns_ls"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- the namespaces ----------------------------------------------------------------
 for ns in "$ns_tundra" "$ns_smoltcp"; do
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-  ip netns exec "$ns" ip tuntap add dev tun0 mode tun
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
-  ip -n "$ns" addr add 10.0.0.1/24 dev tun0
-  ip -n "$ns" link set tun0 up
+  tun_ns "$ns"
   # connect+close leaves many client sockets in TIME-WAIT: give them room.
   ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 done
