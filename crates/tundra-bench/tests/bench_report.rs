@@ -25,20 +25,20 @@ fn raw(rows: &[(&str, &str, &[f64])]) -> String {
     out
 }
 
-/// Writes each raw file, runs `report` over all of them, and returns the JSON and the
-/// printed table.
-fn report(name: &str, raws: &[String]) -> (Value, String) {
+/// Writes each raw file, runs `bench_tool.py COMMAND` over them, and returns the JSON it
+/// wrote and the table it printed.
+fn run_tool(name: &str, command: &str, raws: &[String]) -> (Value, String) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-report-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let mut cmd = Command::new("python3");
-    cmd.arg(tool()).arg("report");
+    cmd.arg(tool()).arg(command);
     for (i, text) in raws.iter().enumerate() {
         let path = dir.join(format!("raw{i}.jsonl"));
         std::fs::write(&path, text).expect("write raw");
         cmd.arg(path);
     }
-    let out_path = dir.join("report.json");
+    let out_path = dir.join("out.json");
     let output = cmd
         .arg(&out_path)
         .output()
@@ -46,11 +46,16 @@ fn report(name: &str, raws: &[String]) -> (Value, String) {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "report failed: {stdout}{}",
+        "{command} failed: {stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let json = std::fs::read_to_string(out_path).expect("report JSON written");
+    let json = std::fs::read_to_string(out_path).expect("JSON written");
     (serde_json::from_str(&json).expect("valid JSON"), stdout)
+}
+
+/// `bench_tool.py report` over `raws`.
+fn report(name: &str, raws: &[String]) -> (Value, String) {
+    run_tool(name, "report", raws)
 }
 
 fn row<'a>(report: &'a Value, key: &str) -> &'a Value {
@@ -160,9 +165,6 @@ fn several_raw_files_pool_their_runs() {
 /// together (a slow minute slows both sides of a pair) still give a tight answer.
 #[test]
 fn paired_bursts_give_the_median_pair_ratio_and_its_interval() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-report-paired");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("tmp dir");
     let mut raw = json!({"meta": true, "pairs": 6}).to_string() + "\n";
     // The machine's speed drifts from 80k to 130k; Tundra is 5% behind in every pair
     // at -c100, and level (alternately 1% ahead and behind) at -c10.
@@ -177,20 +179,7 @@ fn paired_bursts_give_the_median_pair_ratio_and_its_interval() {
             raw += &(rec.to_string() + "\n");
         }
     }
-    let raw_path = dir.join("raw.jsonl");
-    std::fs::write(&raw_path, raw).expect("write raw");
-    let out_path = dir.join("paired.json");
-    let output = Command::new("python3")
-        .arg(tool())
-        .arg("paired")
-        .arg(&raw_path)
-        .arg(&out_path)
-        .output()
-        .expect("run python3 bench_tool.py");
-    let table = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{table}");
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out_path).expect("JSON")).expect("valid");
+    let (report, table) = run_tool("paired", "paired", &[raw]);
     let rows = report["rows"].as_array().expect("rows");
     let row = |c: u64| rows.iter().find(|r| r["conns"] == c).expect("row");
 

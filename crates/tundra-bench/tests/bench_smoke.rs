@@ -57,16 +57,23 @@ fn tundra_bin() -> PathBuf {
     bin
 }
 
-#[test]
-fn quick_bench_measures_every_row_for_every_stack() {
+/// Fails unless root (the scripts need namespaces, TUN devices, nftables); returns an
+/// empty output directory called `name`.
+fn root_and_fresh_dir(name: &str) -> PathBuf {
     let uid = Command::new("id").arg("-u").output().expect("run id -u");
     assert_eq!(
         String::from_utf8_lossy(&uid.stdout).trim(),
         "0",
-        "the bench smoke test needs root (namespaces, TUN devices, nftables): sudo scripts/test.sh"
+        "the bench smoke tests need root (namespaces, TUN devices, nftables): sudo scripts/test.sh"
     );
-    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-smoke");
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&out_dir);
+    out_dir
+}
+
+#[test]
+fn quick_bench_measures_every_row_for_every_stack() {
+    let out_dir = root_and_fresh_dir("bench-smoke");
     let output = Command::new(repo_root().join("scripts/bench.sh"))
         .args(["--quick", "--no-build", "--out"])
         .arg(&out_dir)
@@ -134,14 +141,7 @@ fn quick_bench_measures_every_row_for_every_stack() {
 /// each answers wrk, and the summary has the pair.
 #[test]
 fn paired_bench_measures_both_servers() {
-    let uid = Command::new("id").arg("-u").output().expect("run id -u");
-    assert_eq!(
-        String::from_utf8_lossy(&uid.stdout).trim(),
-        "0",
-        "the paired bench smoke test needs root (namespaces, TUN devices): sudo scripts/test.sh"
-    );
-    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-paired-smoke");
-    let _ = std::fs::remove_dir_all(&out_dir);
+    let out_dir = root_and_fresh_dir("bench-paired-smoke");
     let output = Command::new(repo_root().join("scripts/bench-paired.sh"))
         .args([
             "--no-build",
