@@ -205,6 +205,16 @@ BOOTSTRAP_ROUNDS = 4000
 BOOTSTRAP_SEED = 8
 
 
+def bootstrap_interval(draw):
+    """The middle 95% of BOOTSTRAP_ROUNDS values of `draw(rng)` (a statistic of one
+    resample; None when a resample has none), or None if every draw was None."""
+    rng = random.Random(BOOTSTRAP_SEED)
+    values = sorted(v for v in (draw(rng) for _ in range(BOOTSTRAP_ROUNDS)) if v is not None)
+    if not values:
+        return None
+    return [values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))]]
+
+
 def ratio_interval(a, b):
     """The 95% bootstrap interval of median(a) / median(b), or None with fewer than two
     runs on either side (one run has no spread to resample)."""
@@ -212,22 +222,12 @@ def ratio_interval(a, b):
     b = [v for v in b if v is not None]
     if len(a) < 2 or len(b) < 2:
         return None
-    rng = random.Random(BOOTSTRAP_SEED)
-    ratios = []
-    for _ in range(BOOTSTRAP_ROUNDS):
+
+    def draw(rng):
         mb = statistics.median(rng.choices(b, k=len(b)))
-        if mb:
-            ratios.append(statistics.median(rng.choices(a, k=len(a))) / mb)
-    if not ratios:
-        return None
-    ratios.sort()
-    return [ratios[int(0.025 * (len(ratios) - 1))], ratios[int(0.975 * (len(ratios) - 1))]]
+        return statistics.median(rng.choices(a, k=len(a))) / mb if mb else None
 
-
-# Differences smaller than this are called level even when the runs are steady enough
-# to resolve them (connect+close, paced by the client, differs by 0.2% with an interval
-# of +-0.1%): a 1% difference is not a result anybody acts on.
-LEVEL_MARGIN = 0.02
+    return bootstrap_interval(draw)
 
 
 def median_interval(values):
@@ -236,9 +236,13 @@ def median_interval(values):
     values = [v for v in values if v is not None]
     if len(values) < 2:
         return None
-    rng = random.Random(BOOTSTRAP_SEED)
-    meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(BOOTSTRAP_ROUNDS))
-    return [meds[int(0.025 * (len(meds) - 1))], meds[int(0.975 * (len(meds) - 1))]]
+    return bootstrap_interval(lambda rng: statistics.median(rng.choices(values, k=len(values))))
+
+
+# Differences smaller than this are called level even when the runs are steady enough
+# to resolve them (connect+close, paced by the client, differs by 0.2% with an interval
+# of +-0.1%): a 1% difference is not a result anybody acts on.
+LEVEL_MARGIN = 0.02
 
 
 def verdict(interval, better, ratio=None):
