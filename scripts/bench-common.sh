@@ -20,3 +20,17 @@ drop_ns() {
     ip netns del "$ns" 2>/dev/null || true
   done
 }
+
+# tundra_server NS [EXTRA...] and smoltcp_server NS: the two servers as the benchmarks
+# run them on NS's tun0, at 10.0.0.2. They `exec`, so start them with `&` and `$!` is
+# the server itself. Tundra's discard skips its SHA-256, like smoltcp-server's
+# (docs/performance.md). Uses $tundra_bin and $smoltcp_bin.
+tundra_server() {
+  local ns=$1
+  shift
+  exec ip netns exec "$ns" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \
+    --addr 10.0.0.2/24 --gateway 10.0.0.1 --no-discard-hash "$@"
+}
+smoltcp_server() {
+  exec ip netns exec "$1" "$smoltcp_bin" --dev tun0 --addr 10.0.0.2/24 --gateway 10.0.0.1
+}

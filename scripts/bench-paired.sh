@@ -75,10 +75,8 @@ for t in tundra smoltcp; do
   tun_ns "${ns[$t]}"
 done
 # The same servers and flags as scripts/bench.sh.
-ip netns exec "${ns[tundra]}" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \
-  --addr 10.0.0.2/24 --gateway 10.0.0.1 --no-discard-hash >"$out/paired-tundra-$stamp.log" 2>&1 &
-ip netns exec "${ns[smoltcp]}" "$smoltcp_bin" --dev tun0 --addr 10.0.0.2/24 \
-  --gateway 10.0.0.1 >"$out/paired-smoltcp-$stamp.log" 2>&1 &
+tundra_server "${ns[tundra]}" >"$out/paired-tundra-$stamp.log" 2>&1 &
+smoltcp_server "${ns[smoltcp]}" >"$out/paired-smoltcp-$stamp.log" 2>&1 &
 disown -a # cleanup ends them; no "Killed" lines from the shell
 
 # Both answer before anything is measured (and each is warmed up once per -c).

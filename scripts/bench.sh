@@ -176,14 +176,12 @@ start() {
   case $target in
     tundra)
       ip -n "$ns_tundra" link set tun0 mtu "$mtu"
-      # Discard without its SHA-256, like smoltcp-server's (docs/performance.md).
-      ip netns exec "$ns_tundra" env RUST_LOG=warn "$tundra_bin" run --dev tun0 --mode tun \
-        --addr 10.0.0.2/24 --gateway 10.0.0.1 --no-discard-hash $tundra_extra >"$log" 2>&1 &
+      # shellcheck disable=SC2086 # $tundra_extra is a list of options
+      tundra_server "$ns_tundra" $tundra_extra >"$log" 2>&1 &
       ;;
     smoltcp)
       ip -n "$ns_smoltcp" link set tun0 mtu "$mtu"
-      ip netns exec "$ns_smoltcp" "$smoltcp_bin" --dev tun0 --addr 10.0.0.2/24 \
-        --gateway 10.0.0.1 >"$log" 2>&1 &
+      smoltcp_server "$ns_smoltcp" >"$log" 2>&1 &
       ;;
     kernel)
       ip -n "$ns_kc" link set veth0 mtu "$mtu"
