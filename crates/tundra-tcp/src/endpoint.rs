@@ -247,6 +247,13 @@ struct Slot {
     entry: Option<Entry>,
 }
 
+impl Slot {
+    /// Moves [`Slot::version`]: whatever looked at the connection before must look again.
+    fn touch(&mut self) {
+        self.version = self.version.wrapping_add(1);
+    }
+}
+
 #[derive(Debug)]
 struct Listener {
     local: SocketAddrV4,
@@ -1205,7 +1212,7 @@ impl Endpoint {
             let i = i as usize;
             let slot = &mut self.slots[i];
             let generation = slot.generation;
-            slot.version = slot.version.wrapping_add(1);
+            slot.touch();
             let Some(entry) = slot.entry.as_mut() else {
                 continue;
             };
@@ -1234,7 +1241,7 @@ impl Endpoint {
         self.wake_due(now);
         for i in self.schedule.ready() {
             let slot = &mut self.slots[i as usize];
-            slot.version = slot.version.wrapping_add(1);
+            slot.touch();
             if let Some(entry) = slot.entry.as_mut() {
                 entry.conn.handle_timeout(now);
             }
@@ -1264,7 +1271,7 @@ impl Endpoint {
             return;
         };
         // Even if it is on the list already: the caller may have looked since.
-        slot.version = slot.version.wrapping_add(1);
+        slot.touch();
         if let Some(entry) = slot.entry.as_mut() {
             if !entry.ready {
                 entry.ready = true;

@@ -9,8 +9,10 @@ use tundra::services::http::{HttpConfig, HttpService, HTTP_PORT};
 use tundra_core::{Duration, Instant};
 use tundra_tcp::{CloseReason, ConnHandle, RecvError, State};
 
+mod common;
 mod pair;
 
+use common::stat;
 use pair::Pair;
 
 /// A pair with the web server configured by `config`.
@@ -194,14 +196,6 @@ fn get_stats(pair: &mut Pair<HttpService>, h: ConnHandle) -> String {
     text
 }
 
-/// The number on the line of the Http section that ends with `what`.
-fn counter(page: &str, what: &str) -> u64 {
-    page.lines()
-        .find_map(|l| l.trim().strip_suffix(what))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no '{what}' in:\n{page}"))
-}
-
 /// The live pages' snapshot is copied once per instant (a busy turn serves many
 /// requests at one `now`, and the socket table is O(connections) to copy), yet a page
 /// always lists the connection that asks for it: a connection accepted since the copy
@@ -211,19 +205,19 @@ fn the_live_snapshot_is_copied_once_per_instant_and_lists_new_connections() {
     let mut pair = http_pair(HttpConfig::default());
     let a = pair.connect_and_send(b"");
     let first = get_stats(&mut pair, a);
-    assert_eq!(counter(&first, "connections accepted"), 1);
-    assert_eq!(counter(&first, "responses"), 0);
+    assert_eq!(stat(&first, "connections accepted"), 1);
+    assert_eq!(stat(&first, "responses"), 0);
 
     // Same instant, same connections: the same snapshot, not another copy.
     let again = get_stats(&mut pair, a);
-    assert_eq!(counter(&again, "responses"), 0, "copied again:\n{again}");
+    assert_eq!(stat(&again, "responses"), 0, "copied again:\n{again}");
 
     // Same instant, a new connection: its own page shows it, in the table too.
     let b = pair.connect_and_send(b"");
     let port = pair.client.tcp_ref().connection(b).unwrap().local().port();
     let with_b = get_stats(&mut pair, b);
-    assert_eq!(counter(&with_b, "connections accepted"), 2);
-    assert_eq!(counter(&with_b, "responses"), 2);
+    assert_eq!(stat(&with_b, "connections accepted"), 2);
+    assert_eq!(stat(&with_b, "responses"), 2);
     assert!(
         with_b.contains(&format!("10.0.0.1:{port}")),
         "the asking connection is in the socket table:\n{with_b}"
@@ -232,7 +226,7 @@ fn the_live_snapshot_is_copied_once_per_instant_and_lists_new_connections() {
     // The next instant: a fresh copy.
     pair.now += Duration::from_millis(1);
     let later = get_stats(&mut pair, a);
-    assert_eq!(counter(&later, "responses"), 3);
+    assert_eq!(stat(&later, "responses"), 3);
 }
 
 /// TCP's per-connection version (what lets the web server skip idle connections
